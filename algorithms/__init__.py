@@ -1,0 +1,39 @@
+"""Reducer plug-ins and their registry.
+
+Every module in this package except the private ones (``_*``), ``base`` and
+``registry`` holds one built-in reducer and is imported here, so adding a reducer is
+adding one file.
+"""
+
+import importlib
+import pkgutil
+
+from attnbench.algorithms.base import ProjectionReducer, Reducer, SamplingReducer
+from attnbench.algorithms.registry import (
+    BrokenPluginError,
+    UnknownReducerError,
+    broken_plugins,
+    get_reducer,
+    get_reducer_class,
+    list_reducers,
+    load_plugin,
+    register,
+)
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_") and _module.name not in ("base", "registry"):
+        importlib.import_module(f"{__name__}.{_module.name}")
+
+__all__ = [
+    "BrokenPluginError",
+    "ProjectionReducer",
+    "Reducer",
+    "SamplingReducer",
+    "UnknownReducerError",
+    "broken_plugins",
+    "get_reducer",
+    "get_reducer_class",
+    "list_reducers",
+    "load_plugin",
+    "register",
+]

@@ -1,0 +1,166 @@
+"""The reducer contract: scikit-learn transformer conventions for feature reduction.
+
+A reducer maps X in R^{n x d} (n tokens, d features) to Y in R^{n x m}.  The
+constructor stores its arguments unchanged; ``fit`` validates X (one helper,
+:func:`attnbench.validation.check_matrix`), resolves ``n_components="auto"`` from the
+reducer's documented bound and learns a map d -> m; ``transform`` applies it to any X
+with d columns.  Everything learnt ends in ``_``.
+
+Class attributes every reducer declares:
+
+``name``           registry name (set by :func:`attnbench.algorithms.register`)
+``family``         ``trivial`` | ``exact`` | ``projection`` | ``sampling``
+``deterministic``  True when the output does not depend on ``random_state``
+``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from attnbench.validation import (
+    check_matrix,
+    check_n_components,
+    check_open_unit,
+    check_random_state,
+)
+
+FAMILIES = ("trivial", "exact", "projection", "sampling")
+
+
+def as_dense_output(Y):
+    """Reducers return a dense float64 ndarray (n x m, with m small)."""
+    if sp.issparse(Y):
+        Y = Y.toarray()
+    return np.asarray(Y, dtype=np.float64)
+
+
+class Reducer(TransformerMixin, BaseEstimator):
+    """Base class: validation, parameter checks and the fit/transform skeleton.
+
+    Subclasses implement ``_fit(X, rng)`` (learn, set trailing-underscore attributes and
+    ``n_components_``) and ``_transform(X)`` (return Y for a validated X).
+    """
+
+    name: str = ""
+    family: str = ""
+    deterministic: bool = True
+    cost_model: str = ""
+
+    def fit(self, X, y=None):
+        """Learn the map from the d columns of X (n x d, dense or sparse) to m columns."""
+        X = check_matrix(X)
+        self._check_params()
+        self.n_features_in_ = X.shape[1]
+        rng = None if self.deterministic else check_random_state(self.random_state)
+        self._fit(X, rng)
+        return self
+
+    def transform(self, X):
+        """Return Y (n x m dense float64) for X with the d columns seen in fit."""
+        check_is_fitted(self)
+        X = check_matrix(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
+                f"{self.n_features_in_} features."
+            )
+        return as_dense_output(self._transform(X))
+
+    def _check_params(self):
+        """Validate the constructor arguments that this reducer has."""
+        params = self.get_params(deep=False)
+        if "n_components" in params:
+            check_n_components(params["n_components"], allow_none=self._allow_none_components)
+        for key in ("eps", "delta"):
+            if key in params:
+                check_open_unit(params[key], key)
+
+    _allow_none_components = False
+
+    def _resolve_n_components(self, n, d):
+        """The integer target size: the user's, or the documented 'auto' bound."""
+        if self.n_components == "auto":
+            return self._auto_n_components(n, d)
+        return int(self.n_components)
+
+    def _auto_n_components(self, n, d):
+        raise NotImplementedError(f"{type(self).__name__} has no 'auto' n_components.")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.non_deterministic = not self.deterministic
+        return tags
+
+
+class ProjectionReducer(Reducer):
+    """Y = X @ components_, with components_ a d x m matrix (dense or sparse)."""
+
+    def _fit(self, X, rng):
+        self.components_ = self._make_components(X, rng)
+        self.n_components_ = self.components_.shape[1]
+
+    def _transform(self, X):
+        return X @ self.components_
+
+
+class SamplingReducer(Reducer):
+    """Column sampling with rescaling (Drineas, Kannan, Mahoney 2006).
+
+    Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``),
+    merge repeats, and keep column i with weight w_i = sqrt(c_i / (s p_i)) where c_i is
+    its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
+    m = len(selected_) <= s.  Cost: computing p, plus O(d + s log d) for the draws.
+    """
+
+    deterministic = False
+    family = "sampling"
+
+    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
+        self.n_components = n_components
+        self.eps = eps
+        self.delta = delta
+        self.random_state = random_state
+
+    def _fit(self, X, rng):
+        n, d = X.shape
+        p = np.asarray(self._probabilities(X), dtype=np.float64)
+        total = p.sum()
+        # A matrix with no mass (all zero) gives no preference: sample uniformly.
+        p = p / total if total > 0 else np.full(d, 1.0 / d)
+        s = self._resolve_n_components(n, d)
+        draws = rng.choice(d, size=s, p=p) if s else np.empty(0, dtype=np.intp)
+        selected, counts = np.unique(draws, return_counts=True)
+        self.probabilities_ = p
+        self.n_draws_ = s
+        self.selected_ = selected
+        self.weights_ = np.sqrt(counts / (s * p[selected])) if s else np.empty(0)
+        self.n_components_ = selected.size
+
+    def _transform(self, X):
+        if not sp.issparse(X):
+            return X[:, self.selected_] * self.weights_
+        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
+        X = X.tocsc() if X.format == "coo" else X
+        return X[:, self.selected_] @ sp.diags(self.weights_)
+
+    def _probabilities(self, X):
+        raise NotImplementedError
+
+
+def chernoff_sample_size(k, eps, delta):
+    """Draws that make leverage-score sampling a (1 +- eps) spectral approximation.
+
+    With p_i = l_i / k (l_i the leverage scores, k = rank), each rescaled rank-one term
+    has norm k/s in whitened coordinates, so the matrix Chernoff bound (Tropp 2012,
+    Thm 1.1) gives failure probability <= 2k exp(-eps^2 s / (3k)); this is <= delta for
+    s = ceil(3 k ln(2k/delta) / eps^2).
+    """
+    k = max(int(k), 1)
+    return math.ceil(3.0 * k * math.log(2.0 * k / delta) / eps**2)

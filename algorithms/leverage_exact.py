@@ -1,0 +1,38 @@
+"""Column sampling by exact leverage scores (Drineas, Mahoney, Muthukrishnan 2006).
+
+With XX^T = U Lambda U^T on its range (rank k), the leverage score of column X_i is
+l_i = ||Lambda^{-1/2} U^T X_i||^2 (sum_i l_i = k), and p_i = l_i / k.
+Guarantee: ``n_components="auto"``, s = ceil(3 k ln(2k/delta)/eps^2) draws, gives
+(1-eps)XX^T <= YY^T <= (1+eps)XX^T w.p. >= 1 - delta (matrix Chernoff, Tropp 2012).
+Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), an n x n eigendecomposition,
+and one k x n by n x d product, O(k nnz(X)).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
+from attnbench.algorithms.registry import register
+from attnbench.metrics import RANGE_RTOL, gram
+
+
+def exact_leverage_scores(X):
+    """Leverage scores of the d columns of X and the rank of X (float64)."""
+    lam, U = np.linalg.eigh(gram(X))
+    keep = lam > RANGE_RTOL * lam.max() if lam.max() > 0 else np.zeros(lam.size, bool)
+    Z = (X.T @ U[:, keep]) if sp.issparse(X) else X.T @ U[:, keep]
+    Z = np.asarray(Z) / np.sqrt(lam[keep])
+    return np.einsum("ij,ij->i", Z, Z), int(keep.sum())
+
+
+@register("leverage_exact")
+class LeverageExact(SamplingReducer):
+    cost_model = "gram"
+
+    def _auto_n_components(self, n, d):
+        return chernoff_sample_size(self.rank_, self.eps, self.delta)
+
+    def _probabilities(self, X):
+        scores, self.rank_ = exact_leverage_scores(X)
+        self.leverage_scores_ = scores
+        return scores

@@ -1,0 +1,62 @@
+"""Subsampled randomized trigonometric transform (SRHT with a DCT; Ailon and Chazelle
+2009, Tropp 2011, Avron, Maymounkov and Toledo 2010).
+
+Y = sqrt(d/m) * (X D F^T)[:, P]: D random signs, F the orthonormal DCT-II of length d
+(any d, no padding), P m coordinates drawn without replacement.  F D flattens the
+leverage of the features (|F_ij| <= sqrt(2/d)), after which uniform sampling works.
+Guarantee (Boutsidis and Gittens 2013, Lemma 4.1, for the Hadamard transform; the DCT's
+squared coherence is twice as large, so m is doubled): ``n_components="auto"``,
+m = ceil(12 eps^-2 (sqrt(n) + sqrt(8 ln(3d/delta)))^2 ln(3n/delta)), capped at d, gives
+(1 +- eps) w.p. >= 1 - delta.  At m >= d, Y is X rotated: exact.
+Cost: O(n d log d) (dense; sparse input is densified in row blocks).
+"""
+
+import math
+
+import numpy as np
+import scipy.fft
+import scipy.sparse as sp
+
+from attnbench.algorithms.base import Reducer
+from attnbench.algorithms.registry import register
+
+ROW_BLOCK_BYTES = 64 * 2**20  # densify sparse input at most this much at a time
+
+
+@register("srht")
+class SRHT(Reducer):
+    family = "projection"
+    deterministic = False
+    cost_model = "fast_transform"
+
+    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
+        self.n_components = n_components
+        self.eps = eps
+        self.delta = delta
+        self.random_state = random_state
+
+    def _auto_n_components(self, n, d):
+        a = math.sqrt(n) + math.sqrt(8.0 * math.log(3.0 * d / self.delta))
+        return math.ceil(12.0 / self.eps**2 * a * a * math.log(3.0 * n / self.delta))
+
+    def _fit(self, X, rng):
+        d = X.shape[1]
+        m = min(self._resolve_n_components(*X.shape), d)
+        self.signs_ = rng.choice(np.array([-1.0, 1.0]), size=d)
+        self.sampled_ = np.sort(rng.choice(d, size=m, replace=False))
+        self.n_components_ = m
+
+    def _transform(self, X):
+        d = X.shape[1]
+        scale = math.sqrt(d / self.n_components_) if self.n_components_ else 1.0
+        if not sp.issparse(X):
+            return self._rotate_sample(X) * scale
+        X = X.tocsr()
+        rows = max(1, ROW_BLOCK_BYTES // (8 * d))
+        blocks = [
+            self._rotate_sample(X[i : i + rows].toarray()) for i in range(0, X.shape[0], rows)
+        ]
+        return np.vstack(blocks) * scale
+
+    def _rotate_sample(self, X):
+        return scipy.fft.dct(X * self.signs_, type=2, norm="ortho", axis=1)[:, self.sampled_]

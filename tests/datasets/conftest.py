@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from attnbench.datasets import DatasetSpec
+from threadpoolctl import threadpool_limits
 
 
 def _small_spec(family, n=16, d=300, r=0.05, seed=0, **params):
@@ -49,3 +50,10 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTNBENCH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("ATTNBENCH_MAX_BYTES", raising=False)
     return tmp_path / "cache"
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """One BLAS thread: the matrices are small, and threads only contend on a shared machine."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -9,7 +9,6 @@ Cost: O(d + s log d) for the draws, O(nnz of the selected columns) for Y.
 """
 
 import numpy as np
-
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
 
@@ -17,6 +16,7 @@ from attnbench.algorithms.registry import register
 @register("uniform")
 class Uniform(SamplingReducer):
     cost_model = "sampling"
+    input_sparsity_time = True
 
     def _auto_n_components(self, n, d):
         return chernoff_sample_size(n, self.eps, self.delta)

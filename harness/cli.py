@@ -6,11 +6,10 @@ import time
 
 import click
 import numpy as np
-from rich.console import Console
-from rich.table import Table
-
 from attnbench import algorithms
 from attnbench.metrics import METRICS, AttentionReference, evaluate
+from rich.console import Console
+from rich.table import Table
 
 
 @click.group()
@@ -29,7 +28,10 @@ def list_cmd(what):
         for name in algorithms.list_reducers():
             cls = algorithms.get_reducer_class(name)
             table.add_row(
-                name, cls.family, str(cls.deterministic), cls.cost_model,
+                name,
+                cls.family,
+                str(cls.deterministic),
+                cls.cost_model,
                 ", ".join(cls._get_param_names()),
             )
         for name, error in algorithms.broken_plugins().items():
@@ -37,8 +39,9 @@ def list_cmd(what):
     else:
         table = Table("metric", "better", "definition")
         for metric in METRICS.values():
-            table.add_row(metric.name, "lower" if metric.lower_is_better else "higher",
-                          metric.description)
+            table.add_row(
+                metric.name, "lower" if metric.lower_is_better else "higher", metric.description
+            )
     console.print(table)
 
 

@@ -9,12 +9,11 @@ its description and direction, and reports and benchmarks read that one definiti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-
 from attnbench.validation import check_matrix
 
 V_COLUMNS = 64

@@ -1,0 +1,1 @@
+"""Dataset generators: families of X (n x d) scaled to an exact r = ||XX^T||_inf."""

@@ -22,14 +22,15 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
 from attnbench.validation import (
     check_matrix,
     check_n_components,
     check_open_unit,
     check_random_state,
 )
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 FAMILIES = ("trivial", "exact", "projection", "sampling")
 

@@ -9,6 +9,7 @@ and one k x n by n x d product, O(k nnz(X)).
 """
 
 import numpy as np
+
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
 from attnbench.metrics import RANGE_RTOL, gram

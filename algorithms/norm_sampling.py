@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.algorithms.base import SamplingReducer
 from attnbench.algorithms.registry import register
 

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.gaussian import gordon_n_components
 from attnbench.algorithms.registry import register

@@ -16,6 +16,7 @@ import math
 import numpy as np
 import scipy.fft
 import scipy.sparse as sp
+
 from attnbench.algorithms.base import Reducer
 from attnbench.algorithms.registry import register
 

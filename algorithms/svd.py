@@ -10,6 +10,7 @@ reference the paper's comparison omits (MISSION.md).
 """
 
 import numpy as np
+
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.registry import register
 from attnbench.metrics import RANGE_RTOL, gram

@@ -9,6 +9,7 @@ Cost: O(d + s log d) for the draws, O(nnz of the selected columns) for Y.
 """
 
 import numpy as np
+
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
 

@@ -6,6 +6,7 @@ meets the paper's O(r) bound (MISSION.md).  Cost: O(1).
 """
 
 import scipy.sparse as sp
+
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.registry import register
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.validation import check_matrix
 
 V_COLUMNS = 64

@@ -2,6 +2,7 @@
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.algorithms import get_reducer, get_reducer_class, list_reducers
 
 

@@ -1,6 +1,7 @@
 import textwrap
 
 import pytest
+
 from attnbench.algorithms import (
     BrokenPluginError,
     UnknownReducerError,

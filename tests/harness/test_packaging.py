@@ -6,7 +6,7 @@ import sys
 
 def run_outside_checkout(code, tmp_path):
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=tmp_path, check=False, capture_output=True, text=True
     )
 
 
@@ -21,6 +21,8 @@ def test_folder_names_are_not_top_level_modules(tmp_path):
 
 
 def test_namespace_imports(tmp_path):
-    code = "import attnbench, attnbench.algorithms, attnbench.datasets; print(attnbench.__version__)"
+    code = (
+        "import attnbench, attnbench.algorithms, attnbench.datasets; print(attnbench.__version__)"
+    )
     result = run_outside_checkout(code, tmp_path)
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from attnbench.validation import (
     check_matrix,
     check_n_components,

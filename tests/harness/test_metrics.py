@@ -98,7 +98,7 @@ def test_every_metric_is_registered_with_direction():
 
 def test_evaluate_rejects_bad_y():
     X = gaussian_matrix(4, 30)
-    with pytest.raises(ValueError, match="4 rows"):
+    with pytest.raises(ValueError, match="with 4 rows"):
         evaluate(X, np.ones((5, 2)))
     with pytest.raises(ValueError, match="NaN"):
         evaluate(X, np.full((4, 2), np.nan))

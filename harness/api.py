@@ -89,7 +89,7 @@ def run(
     try:
         with _progress(progress) as bar:
             task = bar.add_task(config.name, total=len(cells), completed=len(done)) if bar else None
-            for cell, result in pool.run(todo, config.settings["timeout"]):
+            for cell, result in pool.run(todo):
                 db.save_cell(run_id, cell, result, pool.concurrency, pool.name)
                 if bar:
                     bar.update(task, advance=1, description=cell.label[:60])

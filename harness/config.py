@@ -14,23 +14,26 @@ parameter grids::
     d = [4096]
     r = [0.01, 0.1, 1.0]
     zipped = [["d", "density"]]    # axes that move together instead of crossing
+    shared_seed = ["r"]            # the same X (one seed) scaled to every r
     [experiment.reducers.gaussian]
     n_components = [64, 256]   # each key a parameter axis
     [experiment.reducers.zero]
 
 ``all_reducers = true`` in an experiment adds every registered reducer not listed,
-with its defaults.  Errors name the file, the key and what was expected.
+with its defaults; ``[experiment.settings]`` overrides per-cell settings
+(repeats, warmup, timeout, threads, input_format) for that experiment.  Errors name the file, the key and what was expected.
 """
 
 from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from attnbench.algorithms import UnknownReducerError, get_reducer_class, list_reducers
+from attnbench.datasets import expand_grid
 
 INPUT_FORMATS = ("native", "dense", "csr", "csc")
 SETTINGS = {  # name: (default, type, check, expected)
@@ -43,12 +46,15 @@ SETTINGS = {  # name: (default, type, check, expected)
     "input_format": ("native", str, lambda v: v in INPUT_FORMATS, f"one of {INPUT_FORMATS}"),
     "max_dataset_bytes": (2**31, int, lambda v: v > 0, "an int > 0 (bytes)"),
 }
+# Settings an experiment may override; they are part of each cell's key.
+CELL_SETTINGS = ("input_format", "threads", "repeats", "warmup", "timeout")
 DATASET_AXES = {
     "family": (str,),
     "n": (int,),
     "d": (int,),
     "density": (int, float),
     "r": (int, float),
+    "seed": (int,),
 }
 PARAM_TYPES = (bool, int, float, str)
 
@@ -66,7 +72,9 @@ class Experiment:
     name: str
     datasets: dict  # axis -> list of values
     zipped: tuple  # tuples of axis names that move together
+    shared_seed: tuple  # axes whose values share one dataset seed (e.g. r)
     reducers: tuple  # (reducer name, {param: list of values}) pairs
+    settings: tuple = ()  # (name, value) overrides of the sweep's per-cell settings
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,18 @@ class SweepConfig:
     experiments: tuple = field(default_factory=tuple)
 
     def with_settings(self, **overrides):
-        """A copy with some settings replaced (from the command line), validated."""
-        settings = dict(self.settings)
-        for key, value in overrides.items():
-            if value is not None:
-                settings[key] = _check_setting(self.source, key, value)
-        return SweepConfig(self.name, self.source, self.text, settings, self.experiments)
+        """A copy with settings replaced (from the command line), validated; they also
+        replace the experiments' own overrides of the same settings."""
+        given = {
+            k: _check_setting(self.source, k, v) for k, v in overrides.items() if v is not None
+        }
+        experiments = tuple(
+            replace(exp, settings=tuple((k, v) for k, v in exp.settings if k not in given))
+            for exp in self.experiments
+        )
+        return SweepConfig(
+            self.name, self.source, self.text, {**self.settings, **given}, experiments
+        )
 
 
 def _as_list(value):
@@ -99,45 +113,51 @@ def _check_setting(source, key, value):
     return value
 
 
-def _parse_datasets(source, where, table):
+def _parse_datasets(source, where, table, settings):
+    """Dataset axes: spec fields, family parameters, ``zipped`` and ``shared_seed``.
+
+    The grid is expanded once here, so that every dataset error (an unknown family, a
+    density for a dense family, a parameter no family takes) is reported before
+    anything runs.
+    """
     if not isinstance(table, dict):
         raise ConfigError(source, where, "expected a table of dataset axes")
     table = dict(table)
     zipped = table.pop("zipped", [])
-    params = table.pop("params", {})
+    shared_seed = table.pop("shared_seed", [])
     axes = {}
     for key, value in table.items():
-        if key not in DATASET_AXES:
-            raise ConfigError(
-                source,
-                f"{where}.{key}",
-                f"unknown dataset axis; expected one of {sorted(DATASET_AXES)}, zipped, params",
-            )
         values = _as_list(value)
         if not values:
             raise ConfigError(source, f"{where}.{key}", "expected at least one value")
+        kinds = DATASET_AXES.get(key, PARAM_TYPES)
         for v in values:
-            if isinstance(v, bool) or not isinstance(v, DATASET_AXES[key]):
-                names = "/".join(t.__name__ for t in DATASET_AXES[key])
+            if isinstance(v, bool) and bool not in kinds or not isinstance(v, kinds):
+                names = "/".join(t.__name__ for t in kinds)
                 raise ConfigError(source, f"{where}.{key}", f"expected {names}, got {v!r}")
         axes[key] = values
     for key in ("family", "n", "d"):
         if key not in axes:
             raise ConfigError(source, f"{where}.{key}", "missing required dataset axis")
-    if not isinstance(params, dict):
-        raise ConfigError(source, f"{where}.params", "expected a table of family parameters")
-    axes["params"] = [tuple(sorted(params.items()))]
     groups = []
     for group in _as_list(zipped):
-        if not isinstance(group, list) or not all(g in axes for g in group):
+        if not isinstance(group, list) or not all(isinstance(g, str) for g in group):
             raise ConfigError(
                 source, f"{where}.zipped", f"expected lists of axis names, got {group!r}"
             )
-        lengths = {len(axes[g]) for g in group}
-        if len(lengths) != 1:
-            raise ConfigError(source, f"{where}.zipped", f"axes {group} have different lengths")
         groups.append(tuple(group))
-    return axes, tuple(groups)
+    shared_seed = tuple(_as_list(shared_seed))
+    try:
+        expand_grid(
+            axes,
+            zipped=groups,
+            shared_seed_axes=shared_seed,
+            root_seed=settings["root_seed"],
+            n_seeds=settings["replicates"],
+        )
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(source, where, str(exc)) from None
+    return axes, tuple(groups), shared_seed
 
 
 def _parse_reducers(source, where, table, all_reducers):
@@ -197,21 +217,41 @@ def parse_config(text, source="<config>"):
     for i, exp in enumerate(raw_experiments):
         where = f"experiment.{exp.get('name', i)}"
         for key in exp:
-            if key not in {"name", "datasets", "reducers", "all_reducers"}:
+            if key not in {"name", "datasets", "reducers", "all_reducers", "settings"}:
                 raise ConfigError(
                     source,
                     f"{where}.{key}",
-                    "unknown key; expected name, datasets, reducers, all_reducers",
+                    "unknown key; expected name, datasets, reducers, all_reducers, settings",
                 )
+        overrides = {}
+        for key, value in exp.get("settings", {}).items():
+            if key not in CELL_SETTINGS:
+                raise ConfigError(
+                    source,
+                    f"{where}.settings.{key}",
+                    f"not a per-experiment setting; expected one of {list(CELL_SETTINGS)}",
+                )
+            overrides[key] = _check_setting(source, key, value)
         if "datasets" not in exp:
             raise ConfigError(source, f"{where}.datasets", "missing [experiment.datasets]")
-        axes, zipped = _parse_datasets(source, f"{where}.datasets", exp["datasets"])
+        axes, zipped, shared = _parse_datasets(
+            source, f"{where}.datasets", exp["datasets"], settings
+        )
         reducers = _parse_reducers(
             source, f"{where}.reducers", exp.get("reducers", {}), exp.get("all_reducers", False)
         )
         if not reducers:
             raise ConfigError(source, f"{where}.reducers", "no reducers given")
-        experiments.append(Experiment(str(exp.get("name", i)), axes, zipped, reducers))
+        experiments.append(
+            Experiment(
+                str(exp.get("name", i)),
+                axes,
+                zipped,
+                shared,
+                reducers,
+                tuple(sorted(overrides.items())),
+            )
+        )
     name = raw.get("name", Path(source).stem)
     return SweepConfig(str(name), source, text, settings, tuple(experiments))
 

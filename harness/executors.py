@@ -88,10 +88,10 @@ class LocalExecutor:
     def __init__(self, plugins=(), cache_dir=None, max_bytes=None):
         self.worker = WorkerProcess(plugins, cache_dir, max_bytes)
 
-    def run(self, cells, timeout):
+    def run(self, cells):
         """Yield (cell, result) in order."""
         for cell in cells:
-            yield cell, self.worker.run(cell, timeout)
+            yield cell, self.worker.run(cell, cell.timeout)
 
     def close(self):
         self.worker.close()

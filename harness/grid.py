@@ -19,7 +19,7 @@ import numpy as np
 from attnbench.config import SweepConfig, reducer_grid
 from attnbench.datasets import DatasetSpec, expand_grid
 
-KEYED_SETTINGS = ("input_format", "threads", "repeats", "warmup")
+KEYED_SETTINGS = ("input_format", "threads", "repeats", "warmup")  # change what is measured
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Cell:
     params: tuple  # sorted (name, value) pairs
     seed: int  # the reducer's random_state
     settings: tuple  # sorted (name, value) pairs of KEYED_SETTINGS
+    timeout: float  # seconds; not part of the key (it does not change a finished result)
 
     @property
     def key(self):
@@ -61,12 +62,15 @@ def reducer_seed(root_seed, dataset_key, reducer, params):
 
 def make_cells(config: SweepConfig, only=None):
     """Every cell of the config, grouped by dataset (so A(X) is computed once per dataset)."""
-    settings = tuple(sorted((k, config.settings[k]) for k in KEYED_SETTINGS))
     cells = {}
     for exp in config.experiments:
+        merged = {**config.settings, **dict(exp.settings)}
+        settings = tuple(sorted((k, merged[k]) for k in KEYED_SETTINGS))
+        timeout = merged["timeout"]
         specs = expand_grid(
             exp.datasets,
             zipped=list(exp.zipped),
+            shared_seed_axes=exp.shared_seed,
             root_seed=config.settings["root_seed"],
             n_seeds=config.settings["replicates"],
         )
@@ -78,6 +82,6 @@ def make_cells(config: SweepConfig, only=None):
                 for params in reducer_grid(grid):
                     params = tuple(sorted(params.items()))
                     seed = reducer_seed(config.settings["root_seed"], dataset_key, name, params)
-                    cell = Cell(exp.name, spec, name, params, seed, settings)
+                    cell = Cell(exp.name, spec, name, params, seed, settings, timeout)
                     cells.setdefault(cell.key, cell)
     return sorted(cells.values(), key=lambda c: (c.dataset.key(), c.reducer, c.params))

@@ -167,9 +167,7 @@ def check_reduced(Y, n, name="Y"):
     """Validate a reduced matrix: 2-D, n rows, finite; returned dense float64."""
     Y = Y if sp.issparse(Y) else np.asarray(Y)
     if Y.ndim != 2 or Y.shape[0] != n:
-        raise ValueError(
-            f"{name} must be 2-D with {n} rows (one per token), got shape {Y.shape}."
-        )
+        raise ValueError(f"{name} must be 2-D with {n} rows (one per token), got shape {Y.shape}.")
     if not np.all(np.isfinite(Y.data if sp.issparse(Y) else Y)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return np.asarray(Y.toarray() if sp.issparse(Y) else Y, dtype=np.float64)

@@ -57,7 +57,9 @@ def test_parse_good_config():
         ("repeats = 2", 'repeats = "3"', "settings.repeats", "expected an int >= 1"),
         ("repeats = 2", "speed = 2", "settings.speed", "unknown setting"),
         ("n = [8, 16]", 'n = ["8"]', "experiment.e.datasets.n", "expected int"),
-        ("d = 64", "d = 64\nwidth = 3", "experiment.e.datasets.width", "unknown dataset axis"),
+        ("d = 64", "d = 64\nwidth = 3", "experiment.e.datasets", "neither a spec field"),
+        ("d = 64", "d = 64\ndensity = 0.5", "experiment.e.datasets", "takes only density=1.0"),
+        ('family = "gaussian"', 'family = "gaus"', "experiment.e.datasets", "gaus"),
         ("d = 64", "", "experiment.e.datasets.d", "missing required dataset axis"),
         ("eps = 0.5", "eps = []", "experiment.e.reducers.gaussian.eps", "expected a number"),
     ],
@@ -90,6 +92,17 @@ def test_unknown_preset_and_missing_file(tmp_path):
         load_config("nope")
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(str(tmp_path / "missing.toml"))
+
+
+def test_experiment_settings_override_and_command_line_wins():
+    text = GOOD.replace('name = "e"\n', 'name = "e"\nsettings = { repeats = 7, timeout = 9 }\n')
+    config = parse_config(text)
+    (exp,) = config.experiments
+    assert dict(exp.settings) == {"repeats": 7, "timeout": 9}
+    (exp,) = config.with_settings(repeats=1).experiments
+    assert dict(exp.settings) == {"timeout": 9}
+    with pytest.raises(ConfigError, match="not a per-experiment setting"):
+        parse_config(GOOD.replace('name = "e"\n', 'name = "e"\nsettings = { root_seed = 1 }\n'))
 
 
 def test_with_settings_validates_overrides():

@@ -75,6 +75,23 @@ class AsymmetricReduced:
     A: np.ndarray
 
 
+def qk_pair(dataset, partner, correlation):
+    """(Q, K) from two independent draws X1, X2 of one dataset spec.
+
+    K = c X1 + sqrt(1 - c^2) X2 with c = ``correlation`` (c = 1 gives K = Q, the
+    symmetric case), then Q and K are scaled by one factor so that ||QK^T||_inf equals
+    the spec's r exactly.
+    """
+    if not -1.0 <= correlation <= 1.0:
+        raise ValueError(f"qk_correlation must lie in [-1, 1], got {correlation!r}.")
+    Q = dataset.X
+    K = correlation * Q + np.sqrt(1.0 - correlation**2) * partner.X
+    logits = Q @ K.T
+    peak = float(abs(logits).max())
+    scale = np.sqrt(dataset.spec.r / peak) if peak > 0 else 1.0
+    return Q * scale, K * scale
+
+
 def stack(Q, K):
     """[Q; K], sparse if either is."""
     return sp.vstack([Q, K]).tocsr() if sp.issparse(Q) or sp.issparse(K) else np.vstack([Q, K])

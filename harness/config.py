@@ -45,9 +45,29 @@ SETTINGS = {  # name: (default, type, check, expected)
     "threads": (1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)"),
     "input_format": ("native", str, lambda v: v in INPUT_FORMATS, f"one of {INPUT_FORMATS}"),
     "max_dataset_bytes": (2**31, int, lambda v: v > 0, "an int > 0 (bytes)"),
+    "attention": (
+        "symmetric",
+        str,
+        lambda v: v in ("symmetric", "asymmetric"),
+        "'symmetric' (Q = K = X) or 'asymmetric' (Q != K, one shared reducer)",
+    ),
+    "qk_correlation": (
+        0.5,
+        (int, float),
+        lambda v: -1 <= v <= 1,
+        "a number in [-1, 1] (mixing of K with Q)",
+    ),
 }
 # Settings an experiment may override; they are part of each cell's key.
-CELL_SETTINGS = ("input_format", "threads", "repeats", "warmup", "timeout")
+CELL_SETTINGS = (
+    "input_format",
+    "threads",
+    "repeats",
+    "warmup",
+    "timeout",
+    "attention",
+    "qk_correlation",
+)
 DATASET_AXES = {
     "family": (str,),
     "n": (int,),

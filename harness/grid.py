@@ -19,7 +19,8 @@ import numpy as np
 from attnbench.config import SweepConfig, reducer_grid
 from attnbench.datasets import DatasetSpec, expand_grid
 
-KEYED_SETTINGS = ("input_format", "threads", "repeats", "warmup")  # change what is measured
+# The settings that change what a cell measures, hence part of its key.
+KEYED_SETTINGS = ("input_format", "threads", "repeats", "warmup", "attention", "qk_correlation")
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,21 @@ import os
 import time
 import traceback
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from attnbench.algorithms import get_reducer, get_reducer_class
+from attnbench.asymmetric import AsymmetricReference, evaluate_asymmetric, fit_shared, qk_pair
 from attnbench.datasets import load_dataset
-from attnbench.metrics import AttentionReference, evaluate
+from attnbench.metrics import AttentionReference, evaluate, value_matrix
+
+
+def partner_seed(seed):
+    """The seed of the second draw that asymmetric attention mixes into K."""
+    return int(np.random.SeedSequence(seed, spawn_key=(1,)).generate_state(2, np.uint64)[0] >> 1)
 
 
 def materialise(X, input_format):
@@ -50,16 +57,31 @@ class WorkerState:
         gc.collect()
         gc.freeze()
 
-    def prepare(self, spec, input_format):
-        key = (spec.key(), input_format)
+    def _load(self, spec):
+        return load_dataset(spec, cache_dir=self.cache_dir, max_bytes=self.max_bytes)
+
+    def prepare(self, spec, settings):
+        """(inputs, reference, stats): inputs is (X,) or, for asymmetric attention, (Q, K)."""
+        key = (
+            spec.key(),
+            settings["input_format"],
+            settings["attention"],
+            settings["qk_correlation"],
+        )
         if key != self._key:
             self._key = None  # stays None if loading fails
-            dataset = load_dataset(spec, cache_dir=self.cache_dir, max_bytes=self.max_bytes)
+            dataset = self._load(spec)
             self.stats = dataset.stats
-            self.reference = AttentionReference(dataset.X)
-            self.X = materialise(dataset.X, input_format)
+            if settings["attention"] == "symmetric":
+                self.reference = AttentionReference(dataset.X)
+                inputs = (dataset.X,)
+            else:
+                partner = self._load(replace(spec, seed=partner_seed(spec.seed)))
+                inputs = qk_pair(dataset, partner, settings["qk_correlation"])
+                self.reference = AsymmetricReference(*inputs, value_matrix(spec.n))
+            self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
-        return self.X, self.reference, self.stats
+        return self.inputs, self.reference, self.stats
 
 
 def _factory(cell):
@@ -73,8 +95,13 @@ def execute_cell(cell, state):
     """Run one cell; return its result dict (status ok) or raise."""
     settings = dict(cell.settings)
     started = time.perf_counter()
-    X, reference, stats = state.prepare(cell.dataset, settings["input_format"])
+    inputs, reference, stats = state.prepare(cell.dataset, settings)
     make = _factory(cell)
+    reduce = (
+        (lambda r: r.fit_transform(*inputs))
+        if len(inputs) == 1
+        else (lambda r: fit_shared(r, *inputs))
+    )
     peak = None
     times = []
     with state.threadpools.limit(limits=settings["threads"]):
@@ -82,23 +109,23 @@ def execute_cell(cell, state):
             if i == 0:
                 tracemalloc.start()
                 try:
-                    make().fit_transform(X)
+                    reduce(make())
                     peak = tracemalloc.get_traced_memory()[1]
                 finally:
                     tracemalloc.stop()
             else:
-                make().fit_transform(X)
+                reduce(make())
         gc.collect()
         gc.disable()
         try:
             for _ in range(settings["repeats"]):
                 reducer = make()
                 t0 = time.perf_counter()
-                Y = reducer.fit_transform(X)
+                Y = reduce(reducer)
                 times.append(time.perf_counter() - t0)
         finally:
             gc.enable()
-    metrics = evaluate(reference, Y)
+    metrics = evaluate(reference, Y) if len(inputs) == 1 else evaluate_asymmetric(reference, *Y)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",

@@ -80,3 +80,50 @@ def test_sparse_inputs_and_bad_shapes():
         AsymmetricReference(Q, K[:3], value_matrix(6))
     with pytest.raises(ValueError, match="V must be 2-D with 6 rows"):
         AsymmetricReference(Q, K, value_matrix(5))
+
+
+def _sweep(tmp_path, attention, correlation):
+    from attnbench import api
+    from attnbench.config import parse_config
+
+    text = f"""
+name = "asym"
+[settings]
+repeats = 1
+attention = "{attention}"
+qk_correlation = {correlation}
+[[experiment]]
+name = "e"
+[experiment.datasets]
+family = ["gaussian", "sparse"]
+density = [1.0, 0.1]
+zipped = [["family", "density"]]
+n = 8
+d = 256
+r = [0.05, 5.0]
+[experiment.reducers.svd]
+[experiment.reducers.leverage_exact]
+n_components = 64
+[experiment.reducers.zero]
+"""
+    store = tmp_path / f"{attention}.sqlite"
+    run_id = api.run(parse_config(text), store, cache_dir=str(tmp_path / "cache"))
+    df = api.load_cells(store, run_id)
+    assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
+    return df.sort_values(["dataset.family", "dataset.r", "reducer"]).reset_index(drop=True)
+
+
+def test_asymmetric_sweep_with_k_equal_q_matches_symmetric_sweep(tmp_path):
+    sym = _sweep(tmp_path, "symmetric", 0.5)
+    asym = _sweep(tmp_path, "asymmetric", 1.0)
+    for metric in ("attn_err_inf", "skill", "output_err", "m"):
+        np.testing.assert_allclose(asym[metric], sym[metric], rtol=1e-9, atol=1e-14)
+    assert (asym["logit_err_frob"][asym["reducer"] == "svd"] < 1e-12).all()
+
+
+def test_asymmetric_sweep_scales_logits_to_r(tmp_path):
+    df = _sweep(tmp_path, "asymmetric", 0.3)
+    zero = df[df["reducer"] == "zero"]
+    # The m = 0 reducer's logit error is max |QK^T| itself: exactly r.
+    np.testing.assert_allclose(zero["gram_err_over_r"], 1.0, rtol=1e-12)
+    assert (df.loc[df["reducer"] == "svd", "skill"] > 1 - 1e-9).all()

@@ -12,7 +12,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/attnbench demo
+	$(BIN)/attnbench run quick
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest

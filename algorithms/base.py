@@ -12,6 +12,8 @@ Class attributes every reducer declares:
 ``family``         ``trivial`` | ``exact`` | ``projection`` | ``sampling``
 ``deterministic``  True when the output does not depend on ``random_state``
 ``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
+``input_sparsity_time``  True when fit and transform run in O(nnz(X)) on sparse X
+                   (never densifying it)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Reducer(TransformerMixin, BaseEstimator):
     family: str = ""
     deterministic: bool = True
     cost_model: str = ""
+    input_sparsity_time: bool = False
 
     def fit(self, X, y=None):
         """Learn the map from the d columns of X (n x d, dense or sparse) to m columns."""
@@ -67,8 +70,8 @@ class Reducer(TransformerMixin, BaseEstimator):
         X = check_matrix(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features."
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the d seen in fit)."
             )
         return as_dense_output(self._transform(X))
 
@@ -95,7 +98,6 @@ class Reducer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.non_deterministic = not self.deterministic
         return tags
 
 

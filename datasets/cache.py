@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 import scipy.sparse as sp
+
 from attnbench.datasets.generate import Dataset, check_size, make_dataset
 from attnbench.datasets.spec import DatasetSpec
 

@@ -13,6 +13,7 @@ import math
 from typing import ClassVar
 
 import numpy as np
+
 from attnbench.datasets.registry import Family, Param, register_family
 
 

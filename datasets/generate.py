@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.datasets.registry import FLOAT64_BYTES, get_family
 from attnbench.datasets.spec import DatasetSpec
 from attnbench.datasets.stats import LEVERAGE_BLOCK_BYTES, compute_stats, row_sq_norms

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
+
 from attnbench.datasets.registry import get_family
 from attnbench.datasets.spec import MAX_SEED, DatasetSpec
 

@@ -15,6 +15,7 @@ n = 64, d = 4096 the maximum leverage score is 0.92 (seed 0) against 0.027 for
 from typing import ClassVar
 
 import numpy as np
+
 from attnbench.datasets.registry import Family, Param, register_family
 
 

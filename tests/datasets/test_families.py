@@ -6,6 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from attnbench.datasets import DatasetSpec, get_family, list_families, make_dataset
 from attnbench.datasets.sparse import bernoulli_positions
 from attnbench.datasets.stats import LEVERAGE_BLOCK_BYTES

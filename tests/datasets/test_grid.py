@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from attnbench.datasets import DatasetSpec, derive_seed, expand_grid, make_dataset
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from attnbench.datasets import DatasetSpec, make_dataset, minilm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.npz"

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from attnbench.datasets import compute_stats, scale_to_r
 from attnbench.datasets import stats as stats_module
 

@@ -36,11 +36,12 @@ largest slack (greedy); slacks within TIE_RTOL of it are ties, won by the lowest
 index, so dense and sparse input choose alike.  ``candidates="all"`` scores every
 non-zero column at every step.  ``candidates="shortlist"`` (default) scores every column
 only every ceil(k/2) steps, keeps the 2k of largest slack, and in between scores just
-those (k x k by k x 2k); when none of them is feasible, it rescores all columns, so a
-feasible column is always found.  Any feasible column keeps the theorem, and the taken
-column's U_A and L_A are recomputed in float64 at the current A before it is added, so
-the guarantee does not depend on the shortlist (which only changes which feasible
-column is taken).
+those (k x k by k x 2k), so all columns are scored only ~2b times in all; when none of
+the shortlist is feasible, it rescores all columns, so a feasible column is always found
+(Lemma 3.5).  Any feasible column keeps the theorem, and the taken column's U_A and L_A
+are computed afresh from Q^T v (float64, as everything here) and checked before it is
+added, so the guarantee does not depend on the shortlist, which only changes which
+feasible column is taken.
 
 Cost (flops; dense BLAS, i.e. omega = 3): forming XX^T, min(sum_i nnz(X_i)^2, d n^2);
 eigendecomposition and whitening, n^3 + k nnz(X); then Q = b k steps, each an eigh of
@@ -49,7 +50,8 @@ the k x k A (~10 k^3) and a shortlist score (4 k^3), plus ~2b full scores of 2 k
 O(sum_i nnz(X_i)^2 + b k^4 + b k nnz(X)) sparse, k = rank <= n.  The paper (Deng,
 Mahadevan, Song 2023, Thm 2) states O~(min(sum_i nnz(X_i)^2, d n^(omega-1)) + n^(omega+1)):
 we match it with omega = 3 up to the factor b, not with omega = 2.373 (no BLAS multiplies
-fast), and on very sparse columns b k nnz(X) can exceed sum_i nnz(X_i)^2.
+fast), and on very sparse columns b k nnz(X) can exceed sum_i nnz(X_i)^2.  For d <= 2^16
+and n <= 256 the b k^4 term (the per-step eigh) dominates, so time grows slowly in d.
 ``candidates="all"`` (the plain route, every column scored every step) costs
 O(b k^3 d), a factor k above the paper's d n^(omega-1).
 """
@@ -171,7 +173,8 @@ def _ties(slack, magnitude, threshold):
 def twice_ramanujan(columns, rank, n_steps, shortlist=True):
     """BSS on whitened columns (sum v_i v_i^T = I_rank) for n_steps > rank steps.
 
-    Returns the weight s_i >= 0 of every column (sum s_i v_i v_i^T = A) and A.
+    ``shortlist`` False scores every column at every step.  Returns the weight s_i >= 0
+    of every column and the accumulated A = sum_i s_i v_i v_i^T.
     """
     k, c = rank, len(columns)
     sb = math.sqrt(n_steps / k)

@@ -16,7 +16,9 @@ without a bound).  Randomized; the same ``random_state`` gives bitwise the same 
 
 Cost: stage 1 (leverage_exact: XX^T, min(sum_i nnz(X_i)^2, d n^2), plus n^3 + k nnz(X)),
 then BSS on s = O(k log(k/delta)/eps^2) dense columns, O(b k^4 + b k^2 s) (see bss):
-independent of d after stage 1, hence far faster than BSS for d >> s.
+independent of d after stage 1, hence far faster than BSS for d >> s.  With
+``first_stage="leverage_fast"`` stage 1 costs O(nnz(X) + n^omega) instead, and the cost
+model becomes a nnz(X) + b n^(omega+1).
 """
 
 import math

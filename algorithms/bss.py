@@ -188,11 +188,7 @@ def twice_ramanujan(columns, rank, n_steps, shortlist=True):
     age = period  # the first step builds the shortlist
     for _ in range(n_steps):
         a, Q = np.linalg.eigh(A)
-        if not (a[-1] < u and a[0] > l):
-            raise FloatingPointError(
-                f"BSS barrier broken by rounding: eigenvalues [{a[0]:.6g}, {a[-1]:.6g}] "
-                f"outside ({l:.6g}, {u:.6g})."
-            )
+        _check_barriers(a, u, l)
         wu, wl = _barrier_weights(a, u, l, delta_u, delta_l)
         while True:
             if use_shortlist and age >= period:
@@ -214,7 +210,17 @@ def twice_ramanujan(columns, rank, n_steps, shortlist=True):
         s[short_index[j]] += t
         A += t * np.outer(v, v)
         u, l, age = u + delta_u, l + delta_l, age + 1
+    _check_barriers(np.linalg.eigvalsh(A), u, l)
     return s, A
+
+
+def _check_barriers(a, u, l):
+    """The invariant l < lambda(A) < u (a ascending), which the lemmas keep exactly."""
+    if not (a[-1] < u and a[0] > l):
+        raise FloatingPointError(
+            f"BSS barrier broken by rounding: eigenvalues [{a[0]:.6g}, {a[-1]:.6g}] "
+            f"outside ({l:.6g}, {u:.6g})."
+        )
 
 
 @register("bss")

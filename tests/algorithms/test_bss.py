@@ -136,13 +136,18 @@ def test_final_spectrum_lies_between_the_last_barriers(family, shortlist):
     np.testing.assert_allclose(A, (V * s) @ V.T, rtol=0, atol=1e-12 * lam[-1])
 
 
-def test_a_broken_barrier_raises_instead_of_returning_a_wrong_y(monkeypatch):
-    def upper_weights_too_large(*args):
-        wu, wl = _barrier_weights(*args)
-        return 10 * np.abs(wu) + np.abs(wl), wl
-
-    monkeypatch.setattr(bss_module, "_barrier_weights", upper_weights_too_large)
-    with pytest.raises(FloatingPointError, match="no column"):
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda wu, wl: (10 * np.abs(wu) + np.abs(wl), wl), "no column"),  # none feasible
+        (lambda wu, wl: (wu / 100, wl / 100), "barrier broken"),  # steps t far too large
+    ],
+)
+def test_a_broken_invariant_raises_instead_of_returning_a_wrong_y(monkeypatch, corrupt, message):
+    monkeypatch.setattr(
+        bss_module, "_barrier_weights", lambda *args: corrupt(*_barrier_weights(*args))
+    )
+    with pytest.raises(FloatingPointError, match=message):
         get_reducer("bss", b=2.0).fit(gaussian(6, 100, 0))
 
 

@@ -14,7 +14,8 @@ Prints, for b = 4 (kappa = 9):
 
 Protocol: BLAS limited to one thread (threadpoolctl), input built before the clock,
 garbage collector off while timing, one warm-up fit, repeats interleaved over the cells
-so that load from other processes spreads evenly; medians are reported.
+so that load from other processes spreads evenly; medians of wall and of process CPU
+time are reported (on a shared machine the CPU time is the robust one), slopes of both.
 
     python scripts/bench_bss.py [--repeats 3] [--quick] [--plain-n256]
 """
@@ -25,6 +26,7 @@ import argparse
 import gc
 import math
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -57,18 +59,40 @@ def matrix_stats(X):
     return {"n": n, "d": d, "nnz": nnz, "sum_nnz_col_sq": float(per_column @ per_column)}
 
 
-def fit_seconds(name, X, **params):
-    """(seconds, fitted reducer) of one fit, garbage collector off."""
+@dataclass
+class Clock:
+    """Wall and CPU seconds of repeated fits.  With BLAS on one thread the process CPU
+    time is what the fit costs; wall time also counts waiting for a core, which on a
+    shared machine is what other processes do."""
+
+    wall: list = field(default_factory=list)
+    cpu: list = field(default_factory=list)
+
+    def add(self, wall, cpu):
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+
+    def __str__(self):
+        return (
+            f"median {np.median(self.wall):.2f} s wall, {np.median(self.cpu):.2f} s CPU "
+            f"(CPU runs {', '.join(f'{t:.2f}' for t in self.cpu)})"
+        )
+
+
+def timed_fit(name, X, clock=None, **params):
+    """Fit once with the garbage collector off; add the time to ``clock``; the reducer."""
     reducer = get_reducer(name, **params)
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         reducer.fit(X)
-        seconds = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
         gc.enable()
-    return seconds, reducer
+    if clock is not None:
+        clock.add(wall, cpu)
+    return reducer
 
 
 def iqr(values):
@@ -102,88 +126,77 @@ def own_terms(stats, reducer, sparse_input):
 
 def reference_point(repeats):
     X = make_matrix(128, 2**14, 1.0)
-    fit_seconds("bss", make_matrix(32, 2**10, 1.0), b=B)  # warm-up
-    plain, fast = [], []
+    timed_fit("bss", make_matrix(32, 2**10, 1.0), b=B)  # warm-up
+    plain, fast = Clock(), Clock()
     for _ in range(repeats):
-        t_plain, r_plain = fit_seconds("bss", X, b=B, candidates="all")
-        t_fast, r_fast = fit_seconds("bss", X, b=B)
-        plain.append(t_plain)
-        fast.append(t_fast)
-    ratios = [p / f for p, f in zip(plain, fast)]
+        r_plain = timed_fit("bss", X, plain, b=B, candidates="all")
+        r_fast = timed_fit("bss", X, fast, b=B)
     print("== 1. reference point: n = 128, d = 2^14, dense Gaussian, b = 4, one thread")
-    print(
-        f"   plain greedy (all candidates): median {np.median(plain):.2f} s "
-        f"(runs {', '.join(f'{t:.2f}' for t in plain)}), m = {r_plain.n_components_}, "
-        f"ratio {r_plain.eigenvalue_ratio_:.3f} <= kappa {r_plain.kappa_:.2f}"
-    )
-    print(
-        f"   shortlist (default):           median {np.median(fast):.2f} s "
-        f"(runs {', '.join(f'{t:.2f}' for t in fast)}), m = {r_fast.n_components_}, "
-        f"ratio {r_fast.eigenvalue_ratio_:.3f} <= kappa {r_fast.kappa_:.2f}"
-    )
-    print(
-        f"   speed-up (per interleaved pair): median {np.median(ratios):.2f}x "
-        f"(min {min(ratios):.2f}, max {max(ratios):.2f})"
-    )
+    for label, clock, r in (("plain greedy (all)", plain, r_plain), ("shortlist", fast, r_fast)):
+        print(
+            f"   {label:<19} {clock}; m = {r.n_components_}, ratio "
+            f"{r.eigenvalue_ratio_:.3f} <= kappa {r.kappa_:.2f}"
+        )
+    for kind in ("wall", "cpu"):
+        ratios = np.divide(getattr(plain, kind), getattr(fast, kind))
+        print(
+            f"   speed-up ({kind}, per interleaved pair): median {np.median(ratios):.2f}x "
+            f"(min {ratios.min():.2f}, max {ratios.max():.2f})"
+        )
 
 
 def plain_n256():
     X = make_matrix(256, 2**14, 1.0)
-    t_plain, r_plain = fit_seconds("bss", X, b=B, candidates="all")
-    t_fast, r_fast = fit_seconds("bss", X, b=B)
+    plain, fast = Clock(), Clock()
+    r_plain = timed_fit("bss", X, plain, b=B, candidates="all")
+    r_fast = timed_fit("bss", X, fast, b=B)
     print("== 1b. n = 256, d = 2^14, b = 4, one run each")
-    print(
-        f"   plain {t_plain:.1f} s (ratio {r_plain.eigenvalue_ratio_:.3f}), shortlist "
-        f"{t_fast:.1f} s (ratio {r_fast.eigenvalue_ratio_:.3f}): "
-        f"{t_plain / t_fast:.1f}x"
-    )
+    for label, clock, r in (("plain greedy (all)", plain, r_plain), ("shortlist", fast, r_fast)):
+        print(f"   {label:<19} {clock}; ratio {r.eigenvalue_ratio_:.3f}")
+    print(f"   speed-up (CPU) {plain.cpu[0] / fast.cpu[0]:.1f}x")
 
 
 def grid(ns, ds, repeats):
     cells = [(n, d, density) for density in (1.0, DENSITY) for n in ns for d in ds]
     data = {cell: make_matrix(*cell) for cell in cells}
-    times = {cell: [] for cell in cells}
-    fitted = {}
-    for cell in cells:  # warm-up, and the fitted reducer of each cell
-        fitted[cell] = fit_seconds("bss", data[cell], b=B)[1]
+    clocks = {cell: Clock() for cell in cells}
+    fitted = {cell: timed_fit("bss", data[cell], b=B) for cell in cells}  # and warm-up
     for _ in range(repeats):
         for cell in cells:
-            times[cell].append(fit_seconds("bss", data[cell], b=B)[0])
-    print(f"== 2. grid, b = 4, shortlist, one thread, median of {repeats} (IQR)")
+            timed_fit("bss", data[cell], clocks[cell], b=B)
+    print(f"== 2. grid, b = 4, shortlist, one thread, median of {repeats} runs (IQR)")
     print(
-        f"   {'input':<7}{'n':>5}{'d':>7}{'nnz':>10}{'rank':>6}{'m':>6}"
-        f"{'ratio':>8}{'time s':>9}{'IQR':>8}"
+        f"   {'input':<7}{'n':>5}{'d':>7}{'nnz':>10}{'rank':>6}{'m':>6}{'ratio':>8}"
+        f"{'wall s':>9}{'IQR':>7}{'CPU s':>9}{'IQR':>7}"
     )
     for cell in cells:
         n, d, density = cell
-        r = fitted[cell]
-        stats = matrix_stats(data[cell])
-        kind = "dense" if density >= 1 else "sparse"
+        r, clock = fitted[cell], clocks[cell]
         print(
-            f"   {kind:<7}{n:>5}{d:>7}{stats['nnz']:>10}{r.rank_:>6}{r.n_components_:>6}"
-            f"{r.eigenvalue_ratio_:>8.3f}{np.median(times[cell]):>9.3f}"
-            f"{iqr(times[cell]):>8.3f}"
+            f"   {'dense' if density >= 1 else 'sparse':<7}{n:>5}{d:>7}"
+            f"{matrix_stats(data[cell])['nnz']:>10}{r.rank_:>6}{r.n_components_:>6}"
+            f"{r.eigenvalue_ratio_:>8.3f}{np.median(clock.wall):>9.3f}{iqr(clock.wall):>7.3f}"
+            f"{np.median(clock.cpu):>9.3f}{iqr(clock.cpu):>7.3f}"
         )
-    return cells, data, times, fitted
+    return cells, data, clocks, fitted
 
 
-def slopes(cells, data, times, fitted):
-    print("== 3. log-log slopes of time (models: constants fitted per input kind)")
+def slopes(cells, data, clocks, fitted):
+    print("== 3. log-log slopes of time; models fitted to the CPU medians of each input kind")
     for density in (1.0, DENSITY):
         kind = "dense" if density >= 1 else "sparse"
         group = [c for c in cells if c[2] == density]
-        measured = np.array([np.median(times[c]) for c in group])
+        cpu = np.array([np.median(clocks[c].cpu) for c in group])
         stats = [matrix_stats(data[c]) for c in group]
-        models = {
-            f"paper w={omega:g}": fitted_model(
-                [COST_MODELS["deterministic"].predict_terms(s, omega) for s in stats], measured
-            )
-            for omega in (OMEGA_PAPER, OMEGA_BLAS)
+        series = {
+            "wall": np.array([np.median(clocks[c].wall) for c in group]),
+            "CPU": cpu,
         }
-        models["own model"] = fitted_model(
-            [own_terms(s, fitted[c], density < 1) for s, c in zip(stats, group)], measured
-        )
-        series = {"measured": measured, **models}
+        for omega in (OMEGA_PAPER, OMEGA_BLAS):
+            terms = [COST_MODELS["deterministic"].predict_terms(s, omega) for s in stats]
+            series[f"paper w={omega:g}"] = fitted_model(terms, cpu)
+        terms = [own_terms(s, fitted[c], density < 1) for s, c in zip(stats, group)]
+        series["own model"] = fitted_model(terms, cpu)
         print_slopes(kind, group, series, swept=1)
         print_slopes(kind, group, series, swept=0)
 
@@ -202,21 +215,19 @@ def print_slopes(kind, group, series, swept):
 
 def hybrid(n, d, repeats):
     X = make_matrix(n, d, 1.0)
-    pairs = []
+    plain, two_stage = Clock(), Clock()
     for seed in range(repeats):
-        t_bss, r_bss = fit_seconds("bss", X, b=B)
-        t_hyb, r_hyb = fit_seconds("bss_hybrid", X, b=B, random_state=seed)
-        pairs.append((t_bss, t_hyb))
-    t_bss, t_hyb = np.median(pairs, axis=0)
+        r_bss = timed_fit("bss", X, plain, b=B)
+        r_hyb = timed_fit("bss_hybrid", X, two_stage, b=B, random_state=seed)
     print(
         f"== 4. bss_hybrid (leverage_exact eps = 0.5, delta = 0.1, then BSS b = 4), "
         f"n = {n}, d = 2^{int(math.log2(d))}"
     )
+    print(f"   bss    {plain}; m = {r_bss.n_components_}, ratio {r_bss.eigenvalue_ratio_:.3f}")
     print(
-        f"   bss {t_bss:.2f} s (m = {r_bss.n_components_}, ratio "
-        f"{r_bss.eigenvalue_ratio_:.3f}); hybrid {t_hyb:.2f} s (stage-1 columns "
-        f"{r_hyb.first_stage_.n_components_}, m = {r_hyb.n_components_}, BSS ratio "
-        f"{r_hyb.bss_.eigenvalue_ratio_:.3f}, combined eps_ {r_hyb.eps_:.2f})"
+        f"   hybrid {two_stage}; stage-1 columns {r_hyb.first_stage_.n_components_}, "
+        f"m = {r_hyb.n_components_}, BSS ratio {r_hyb.bss_.eigenvalue_ratio_:.3f}, "
+        f"combined eps_ {r_hyb.eps_:.2f}"
     )
 
 
@@ -238,8 +249,8 @@ def main():
         reference_point(args.repeats)
         if args.plain_n256:
             plain_n256()
-        cells, data, times, fitted = grid(ns, ds, args.repeats)
-        slopes(cells, data, times, fitted)
+        cells, data, clocks, fitted = grid(ns, ds, args.repeats)
+        slopes(cells, data, clocks, fitted)
         hybrid(128, ds[-1], args.repeats)
 
 

@@ -23,6 +23,7 @@ model becomes a nnz(X) + b n^(omega+1).
 
 import math
 
+import numpy as np
 from attnbench.algorithms.base import ColumnSubsetReducer, SamplingReducer
 from attnbench.algorithms.bss import BSS, check_b
 from attnbench.algorithms.registry import get_reducer, get_reducer_class, register
@@ -78,10 +79,14 @@ class BSSHybrid(ColumnSubsetReducer):
             delta=self.delta,
             random_state=rng,
         ).fit(X)
-        self.bss_ = BSS(eps=self.eps, b=self.b).fit(self.first_stage_.transform(X))
-        keep = self.bss_.selected_
+        Y1 = self.first_stage_.transform(X)
+        self.bss_ = None
+        keep, bss_weights, bss_eps = np.empty(0, np.intp), 1.0, 0.0
+        if Y1.shape[1]:  # n_components=0 leaves BSS nothing to choose from
+            self.bss_ = BSS(eps=self.eps, b=self.b).fit(Y1)
+            keep, bss_weights, bss_eps = self.bss_.selected_, self.bss_.weights_, self.bss_.eps_
         self.selected_ = self.first_stage_.selected_[keep]
-        self.weights_ = self.first_stage_.weights_[keep] * self.bss_.weights_
+        self.weights_ = self.first_stage_.weights_[keep] * bss_weights
         self.n_components_ = keep.size
         first_eps = self.eps if self.n_components == "auto" else math.nan
-        self.eps_ = (1.0 + first_eps) * (1.0 + self.bss_.eps_) - 1.0
+        self.eps_ = (1.0 + first_eps) * (1.0 + bss_eps) - 1.0

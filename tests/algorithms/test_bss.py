@@ -316,6 +316,7 @@ def test_hybrid_same_seed_same_output_and_first_stage_is_a_parameter():
     other = get_reducer("bss_hybrid", first_stage="norm_sampling", random_state=3).fit(X)
     assert other.first_stage_.name == "norm_sampling"
     assert math.isnan(get_reducer("bss_hybrid", n_components=50).fit(X).eps_)
+    assert get_reducer("bss_hybrid", n_components=0).fit_transform(X).shape == (10, 0)
 
 
 @pytest.mark.parametrize(

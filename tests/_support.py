@@ -1,9 +1,14 @@
 """Helpers shared by the tests: small seeded matrices and reducer construction."""
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from attnbench.algorithms import get_reducer, get_reducer_class, list_reducers
+
+# A reducer name and a parameter value that are HTML: reports must show them as text.
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+HOSTILE_PARAM = "<b>bold</b>"
 
 
 def scaled(X, r):
@@ -38,3 +43,32 @@ def builtin_reducers():
         for name in list_reducers()
         if get_reducer_class(name).__module__.startswith("attnbench.algorithms.")
     ]
+
+
+def synthetic_cells(points, *, noise=0.05, repeats=5, seed=0, **columns):
+    """A cells frame shaped like ``Store.cells`` for the fits: one ok cell per dict in
+    ``points`` (keys n, d, density, family, r, and ``time``, the true seconds), with
+    ``repeats`` times under log-normal noise of relative size ``noise``; ``columns``
+    overrides the other columns (reducer, m, attn_err_over_r, ...)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for point in points:
+        p = {"n": 16, "d": 1024, "density": 1.0, "family": "gaussian", "r": 0.05} | point
+        times = p["time"] * np.exp(noise * rng.standard_normal(repeats))
+        row = {
+            "reducer": "synthetic",
+            "experiment": "e",
+            "status": "ok",
+            "m": 10.0,
+            "attn_err_over_r": 0.01,
+            "skill": 0.5,
+        }
+        row |= {f"dataset.{k}": p[k] for k in ("family", "n", "d", "density", "r")}
+        row |= {
+            "stats.nnz": p["n"] * p["d"] * p["density"],
+            "stats.sum_nnz_col_sq": p["d"] * (p["n"] * p["density"]) ** 2,
+            "times": list(times),
+            "time_median": float(np.median(times)),
+        }
+        rows.append(row | columns)
+    return pd.DataFrame(rows)

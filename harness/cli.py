@@ -236,5 +236,22 @@ def rerun(run, store):
     raise SystemExit(1)
 
 
+@main.command()
+@click.argument("run", default="latest")
+@STORE_OPTION
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="report folder (default reports/run-ID)"
+)
+def report(run, store, out):
+    """Write a report folder (index.html, REPORT.md, figures/, tables/) for a stored run."""
+    from attnbench.report import report as write_report
+
+    try:
+        folder = write_report(store, run, out)
+    except StoreError as exc:
+        _fail(exc)
+    click.echo(f"wrote {folder / 'index.html'} and {folder / 'REPORT.md'}")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,107 @@
+"""Fixtures for the report tests: one tiny stored run (a d-sweep, an accuracy grid and a
+reducer that always fails), its report written by the CLI, and a report of the same run
+where a reducer and a parameter carry HTML, all built once per session."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from _support import HOSTILE, HOSTILE_PARAM
+from click.testing import CliRunner
+
+from attnbench import api
+from attnbench.cli import main
+from attnbench.config import parse_config
+from attnbench.report import build_report
+from attnbench.store import Store
+
+MISBEHAVING = Path(__file__).parent / "plugins" / "misbehaving.py"
+
+TINY = textwrap.dedent(
+    """
+    name = "tiny"
+    [settings]
+    repeats = 3
+    warmup = 1
+    [[experiment]]
+    name = "scaling-d"
+    [experiment.datasets]
+    family = "gaussian"
+    n = 16
+    d = [256, 512, 1024]
+    r = 0.05
+    [experiment.reducers.zero]
+    [experiment.reducers.svd]
+    [experiment.reducers.gaussian]
+    n_components = 16
+    [[experiment]]
+    name = "accuracy"
+    [experiment.datasets]
+    family = ["gaussian", "coherent"]
+    n = 16
+    d = 512
+    r = [0.05, 0.5]
+    [experiment.reducers.zero]
+    [experiment.reducers.svd]
+    [experiment.reducers.uniform]
+    n_components = [32, 128]
+    [experiment.reducers.test_raises]
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """(store path, run id) of the tiny run."""
+    from attnbench.algorithms import load_plugin
+
+    load_plugin(MISBEHAVING)
+    folder = tmp_path_factory.mktemp("tiny")
+    store = folder / "store.sqlite"
+    run_id = api.run(
+        parse_config(TINY, "tiny.toml"),
+        store,
+        plugins=[MISBEHAVING],
+        cache_dir=folder / "cache",
+    )
+    return store, run_id
+
+
+@pytest.fixture(scope="session")
+def tiny_cells(tiny_run):
+    return api.load_cells(*tiny_run)
+
+
+@pytest.fixture(scope="session")
+def tiny_info(tiny_run):
+    store, run_id = tiny_run
+    db = Store(store)
+    try:
+        return db.run_info(run_id)
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tiny_run, tmp_path_factory):
+    """The report folder of the tiny run, written by ``attnbench report``."""
+    store, run_id = tiny_run
+    out = tmp_path_factory.mktemp("report") / "out"
+    result = CliRunner().invoke(
+        main, ["report", str(run_id), "--store", str(store), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def hostile_report(tiny_cells, tiny_info, tmp_path_factory):
+    """The tiny run's report with ``uniform`` renamed HOSTILE and its n_components
+    HOSTILE_PARAM: every text must come out escaped."""
+    cells = tiny_cells.copy()
+    cells["reducer"] = cells["reducer"].replace("uniform", HOSTILE)
+    cells["param.n_components"] = cells["param.n_components"].astype(object)
+    cells.loc[cells["reducer"] == HOSTILE, "param.n_components"] = HOSTILE_PARAM
+    out = tmp_path_factory.mktemp("hostile")
+    build_report(cells, tiny_info, out)
+    return out

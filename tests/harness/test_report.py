@@ -1,0 +1,166 @@
+"""The report folder: complete, faithful to the store, escaped, reproducible, extensible."""
+
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from _support import synthetic_cells
+from click.testing import CliRunner
+
+from attnbench import claims, figures, fits
+from attnbench.cli import main
+from attnbench.report import (
+    SECTIONS,
+    Paragraph,
+    build_report,
+    format_value,
+    prepare_cells,
+    section,
+    summary_frame,
+)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.tags, self.h2 = [], [], []
+        self._in_h2 = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.links += [v for k, v in attrs if k in ("href", "src")]
+        self._in_h2 = tag == "h2"
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.h2.append(data)
+            self._in_h2 = False
+
+
+def parse(path):
+    parser = _Links()
+    parser.feed(path.read_text())
+    return parser
+
+
+def test_report_has_every_file_it_links_and_nothing_remote(tiny_report):
+    page = parse(tiny_report / "index.html")
+    files = [link for link in page.links if not link.startswith("#")]
+    assert files, "the page links its figures and tables"
+    for link in files:
+        assert not re.match(r"^[a-z]+:", link), f"{link} is not a relative path"
+        assert (tiny_report / link).is_file(), link
+    markdown = (tiny_report / "REPORT.md").read_text()
+    md_links = [m for m in re.findall(r"\]\(([^)#]+)\)", markdown)]
+    assert sorted(set(md_links)) == sorted(set(files))
+    images = [link for link in files if link.endswith(".png")]
+    assert {"figures/error_vs_r.png", "figures/runtime_vs_d.png"} <= set(images)
+    for image in images:
+        assert (tiny_report / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (
+            (tiny_report / image.replace(".png", ".svg")).read_text().lstrip().startswith("<?xml")
+        )
+    assert "script" not in page.tags
+    assert page.h2[0] == "Claims of the paper"
+    for table in (tiny_report / "tables").glob("*.md"):
+        for fmt in ("tex", "csv"):
+            assert table.with_suffix(f".{fmt}").is_file()
+
+
+def test_tables_equal_the_store(tiny_report, tiny_cells):
+    ok = prepare_cells(tiny_cells[tiny_cells["status"] == "ok"])
+    written = pd.read_csv(tiny_report / "tables" / "summary.csv")
+    expected = summary_frame(ok)
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+    medians = ok.groupby(["dataset.family", "variant"])["attn_err_over_r"].median()
+    for row in written.itertuples():
+        assert row.err_over_r == medians[row.family, row.reducer]
+    markdown = (tiny_report / "tables" / "summary.md").read_text()
+    assert f"| {format_value(written['err_over_r'].iloc[0])} |" in markdown
+    cells = pd.read_csv(tiny_report / "tables" / "cells.csv")
+    merged = cells.merge(tiny_cells, on="key", suffixes=("_csv", ""))
+    assert len(merged) == len(tiny_cells)
+    for metric in ("attn_err_inf", "skill", "time_median", "m"):
+        np.testing.assert_array_equal(merged[f"{metric}_csv"], merged[metric])
+    failures = pd.read_csv(tiny_report / "tables" / "failures.csv")
+    assert set(failures["reducer"]) == {"test_raises"}
+    assert failures["error"].str.contains("this reducer always fails").all()
+
+
+def test_names_and_parameters_are_escaped(hostile_report):
+    page = (hostile_report / "index.html").read_text()
+    assert "<script" not in page and "<img src=x" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    markdown = (hostile_report / "REPORT.md").read_text()
+    assert "<script" not in markdown and "&lt;script&gt;" in markdown
+    svg = (hostile_report / "figures" / "error_vs_r.svg").read_text()
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+
+
+def test_same_run_gives_the_same_report_bytes(tiny_report, tiny_cells, tiny_info, tmp_path):
+    build_report(tiny_cells, tiny_info, tmp_path)
+    files = sorted(p.relative_to(tiny_report) for p in tiny_report.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    for f in files:
+        assert (tiny_report / f).read_bytes() == (tmp_path / f).read_bytes(), f
+
+
+def test_a_new_section_is_one_function(tiny_cells, tiny_info, tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "save", lambda fig, folder, name: [])  # pictures not needed
+
+    @section("Beyond the paper (test)", 45)
+    def beyond(ctx):
+        return [Paragraph(f"{len(ctx.cells)} ok cells")]
+
+    try:
+        build_report(tiny_cells, tiny_info, tmp_path)
+    finally:
+        SECTIONS[:] = [s for s in SECTIONS if s.title != "Beyond the paper (test)"]
+    titles = parse(tmp_path / "index.html").h2
+    after = titles.index("Runtime scaling and cost-model fits")
+    assert titles.index("Beyond the paper (test)") == after + 1
+    markdown = (tmp_path / "REPORT.md").read_text()
+    assert "## Beyond the paper (test)" in markdown
+    assert f"{(tiny_cells['status'] == 'ok').sum()} ok cells" in markdown
+
+
+def test_claims_mark_the_absent_paper_reducers(tiny_report):
+    table = pd.read_csv(tiny_report / "tables" / "claims_randomized.csv")
+    absent = table[table["reducer"] == "leverage_fast"]
+    assert list(absent["verdict"]) == ["absent"]
+    zero = table[table["reducer"] == "zero"].set_index("part")
+    assert zero.loc["error", "verdict"] == "holds"  # m = 0 meets O(r) (MISSION.md)
+    assert zero.loc["size", "verdict"] == "holds"
+
+
+def _paper_cells(time_of_d, err=0.01):
+    points = [{"d": d, "time": time_of_d(d)} for d in (512, 1024, 2048, 4096, 8192)]
+    return synthetic_cells(
+        points, noise=0.03, repeats=3, reducer="leverage_fast", attn_err_over_r=err
+    )
+
+
+@pytest.mark.parametrize(("power", "verdict"), [(1.0, "holds"), (2.0, "fails")])
+def test_time_claim_is_refuted_only_by_a_steeper_slope(power, verdict):
+    cells = _paper_cells(lambda d: 1e-7 * d**power)
+    table = claims.check_claims(cells, fits.analyse(cells, n_boot=300))
+    time = table[(table["claim"] == "randomized") & (table["part"] == "time")]
+    assert time.set_index("reducer").loc["leverage_fast", "verdict"] == verdict
+
+
+def test_error_claim_needs_one_minus_delta_of_the_cells():
+    good = _paper_cells(lambda d: 1e-7 * d, err=0.5)
+    bad = _paper_cells(lambda d: 1e-7 * d, err=3.0)
+    for cells, verdict in ((good, "holds"), (bad, "fails")):
+        table = claims.check_claims(cells, fits.analyse(cells, n_boot=100))
+        row = table[(table["claim"] == "randomized") & (table["part"] == "error")]
+        assert row["verdict"].iloc[0] == verdict
+
+
+def test_cli_report_names_a_missing_run(tiny_run):
+    store, _ = tiny_run
+    missing = CliRunner().invoke(main, ["report", "99", "--store", str(store)])
+    assert missing.exit_code != 0 and "no run 99" in missing.output

@@ -253,5 +253,102 @@ def report(run, store, out):
     click.echo(f"wrote {folder / 'index.html'} and {folder / 'REPORT.md'}")
 
 
+@main.command()
+@click.argument("candidate")
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    help="baseline reducers, comma-separated or repeated (default: zero, svd, gaussian, "
+    "countsketch, uniform, leverage_exact and the paper's reducers where registered)",
+)
+@click.option("--preset", default="quick", show_default=True, help="preset name or TOML file")
+@STORE_OPTION
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="tables folder (default: next to the store)"
+)
+@click.option(
+    "--fail-if-slower",
+    type=float,
+    help="exit 1 when the candidate is slower than a baseline by more than this factor "
+    "(time ratio at equal error)",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="another reducer file to load (repeatable)",
+)
+@click.option("--repeats", type=int, help="timed repeats per cell")
+@click.option("--resume", is_flag=True, help="continue (or reuse) the latest identical comparison")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
+def compare(
+    candidate, baselines, preset, store, out, fail_if_slower, plugins, repeats, resume, cache_dir
+):
+    """Compare CANDIDATE (a reducer name, FILE.py or FILE.py:NAME) with baselines on a preset.
+
+    Prints and writes a verdict table: at equal m the error ratio, at equal error the time
+    ratio, wins and losses per dataset family with 95% intervals.  Exits 0 whatever the
+    verdict, unless --fail-if-slower is given and exceeded.
+    """
+    from attnbench import compare as comparing
+
+    names = [b.strip() for group in baselines for b in group.split(",") if b.strip()]
+    try:
+        result = comparing.compare(
+            candidate,
+            names or None,
+            preset,
+            store,
+            plugins=plugins,
+            cache_dir=cache_dir,
+            progress=True,
+            resume=resume,
+            repeats=repeats,
+        )
+    except (
+        ConfigError,
+        ValueError,
+        algorithms.BrokenPluginError,
+        algorithms.UnknownReducerError,
+        StoreError,
+    ) as exc:
+        _fail(exc)
+    folder = out or comparing.default_out(store, result.candidate)
+    comparing.write_comparison(result, folder)
+    table = Table(
+        "baseline", "family", "error ratio", "win/loss/tie", "accuracy", "time ratio", "speed",
+        title=f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}",
+    )  # fmt: skip
+    for row in result.verdict.itertuples():
+        table.add_row(
+            row.baseline,
+            row.family,
+            _ratio(row.error_ratio, row.error_ci_low, row.error_ci_high),
+            f"{row.wins}/{row.losses}/{row.ties}",
+            row.accuracy,
+            _ratio(row.time_ratio, row.time_ci_low, row.time_ci_high),
+            row.speed,
+        )
+    Console().print(table)
+    click.echo(f"tables written to {folder}")
+    if fail_if_slower is not None:
+        slower = result.slower_than(fail_if_slower)
+        if slower:
+            click.echo(
+                f"{result.candidate} is more than {fail_if_slower:g}x slower at equal error "
+                f"than: {', '.join(slower)}",
+                err=True,
+            )
+            raise SystemExit(1)
+
+
+def _ratio(value, low, high):
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.3g} ({low:.3g}-{high:.3g})"
+
+
 if __name__ == "__main__":
     main()

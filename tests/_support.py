@@ -38,3 +38,14 @@ def builtin_reducers():
         for name in list_reducers()
         if get_reducer_class(name).__module__.startswith("attnbench.algorithms.")
     ]
+
+
+def minilm_available():
+    """Whether the minilm families can run here (the [real] extra and the weights)."""
+    from attnbench.datasets import minilm
+
+    try:
+        minilm.require_extra()
+    except minilm.MissingExtraError:
+        return False
+    return True

@@ -112,7 +112,24 @@ class ProjectionReducer(Reducer):
         return X @ self.components_
 
 
-class SamplingReducer(Reducer):
+class ColumnSubsetReducer(Reducer):
+    """Y = X[:, selected_] * weights_: a weighted subset of the columns of X.
+
+    Subclasses set ``selected_`` (sorted, distinct column indices), ``weights_`` (> 0)
+    and ``n_components_`` in ``_fit``.  Cost of transform: O(nnz of the selected columns).
+    """
+
+    family = "sampling"
+
+    def _transform(self, X):
+        if not sp.issparse(X):
+            return X[:, self.selected_] * self.weights_
+        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
+        X = X.tocsc() if X.format == "coo" else X
+        return X[:, self.selected_] @ sp.diags(self.weights_)
+
+
+class SamplingReducer(ColumnSubsetReducer):
     """Column sampling with rescaling (Drineas, Kannan, Mahoney 2006).
 
     Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``),
@@ -122,7 +139,6 @@ class SamplingReducer(Reducer):
     """
 
     deterministic = False
-    family = "sampling"
 
     def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
@@ -144,13 +160,6 @@ class SamplingReducer(Reducer):
         self.selected_ = selected
         self.weights_ = np.sqrt(counts / (s * p[selected])) if s else np.empty(0)
         self.n_components_ = selected.size
-
-    def _transform(self, X):
-        if not sp.issparse(X):
-            return X[:, self.selected_] * self.weights_
-        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
-        X = X.tocsc() if X.format == "coo" else X
-        return X[:, self.selected_] @ sp.diags(self.weights_)
 
     def _probabilities(self, X):
         raise NotImplementedError

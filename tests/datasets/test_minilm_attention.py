@@ -172,15 +172,15 @@ d = [32, 384]
 scale = ["r", "native"]
 r = [0.5, 1.0]
 zipped = [["head", "d"], ["scale", "r"]]
-# The embeddings' "auto" sizes (thousands of columns and more) only cost time here.
-[experiment.reducers.gaussian]
-n_components = 64
-[experiment.reducers.sparse_sign]
-n_components = 64
-[experiment.reducers.countsketch]
-n_components = 64
-[experiment.reducers.osnap]
-n_components = 64
+# The embeddings' "auto" sizes (thousands of columns and more) and BSS's many barrier
+# steps at eps = 0.5 only cost time here.
+[experiment.reducers]
+gaussian = { n_components = 64 }
+sparse_sign = { n_components = 64 }
+countsketch = { n_components = 64 }
+osnap = { n_components = 64 }
+bss = { eps = 0.9 }
+bss_hybrid = { eps = 0.9 }
 """
 
 

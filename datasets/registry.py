@@ -67,8 +67,9 @@ class Family:
     differ from the defaults, ``takes_density``, ``sparse`` and ``working_copies``
     (how many n x d float64 arrays are alive at once while generating).  They implement
     ``generate(spec, rng)`` and may extend ``check(spec)`` with constraints between
-    fields; a family of real attention also implements ``qkv(spec, rng)``.  ``version`` enters every spec's content address: bump it whenever the
-    same spec would generate different data, so that stale cache entries are not read.
+    fields; a family of real attention also implements ``qkv(spec, rng)``.  ``version``
+    enters every spec's content address: bump it whenever the same spec would generate
+    different data, so that stale cache entries are not read.
     """
 
     name: str = ""

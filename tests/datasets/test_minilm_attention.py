@@ -13,7 +13,8 @@ from attnbench.datasets import minilm_attention as family
 from attnbench.metrics import attention
 
 needs_extra = pytest.mark.skipif(
-    not minilm_available(), reason=f"minilm needs the [real] extra and weights: {minilm.INSTALL_HINT}"
+    not minilm_available(),
+    reason=f"minilm needs the [real] extra and weights: {minilm.INSTALL_HINT}",
 )
 EXACT = 1e-10  # float64 round-off of products of size <= 384
 

@@ -2,7 +2,8 @@
 
 A :class:`DatasetSpec` names what to generate (family, n, d, density, r, seed and the
 family's parameters); :func:`make_dataset` generates it, scaled so that
-||XX^T||_inf = r exactly, with its statistics; :func:`load_dataset` goes through a
+||XX^T||_inf = r exactly, with its statistics; :func:`make_qkv` gives the real
+(Q, K, V) of a family of real attention; :func:`load_dataset` goes through a
 content-addressed on-disk cache; :func:`expand_grid` turns sweep axes into specs.
 Every module here that is not infrastructure holds one family and is imported below,
 so adding a family is adding one file.
@@ -17,7 +18,14 @@ from attnbench.datasets.cache import (
     default_cache_dir,
     load_dataset,
 )
-from attnbench.datasets.generate import Dataset, estimate_bytes, make_dataset, scale_to_r
+from attnbench.datasets.generate import (
+    Dataset,
+    estimate_bytes,
+    make_dataset,
+    make_qkv,
+    scale_pair_to_r,
+    scale_to_r,
+)
 from attnbench.datasets.grid import derive_seed, expand_grid
 from attnbench.datasets.registry import Family, Param, get_family, list_families, register_family
 from attnbench.datasets.spec import DatasetSpec
@@ -45,6 +53,8 @@ __all__ = [
     "list_families",
     "load_dataset",
     "make_dataset",
+    "make_qkv",
     "register_family",
+    "scale_pair_to_r",
     "scale_to_r",
 ]

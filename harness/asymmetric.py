@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from attnbench.datasets import scale_pair_to_r
 from attnbench.metrics import METRICS, Metric, attention, check_reduced, compute_metrics
 from attnbench.validation import check_matrix
 
@@ -86,10 +87,7 @@ def qk_pair(dataset, partner, correlation):
         raise ValueError(f"qk_correlation must lie in [-1, 1], got {correlation!r}.")
     Q = dataset.X
     K = correlation * Q + np.sqrt(1.0 - correlation**2) * partner.X
-    logits = Q @ K.T
-    peak = float(abs(logits).max())
-    scale = np.sqrt(dataset.spec.r / peak) if peak > 0 else 1.0
-    return Q * scale, K * scale
+    return scale_pair_to_r(Q, K, dataset.spec.r)
 
 
 def stack(Q, K):

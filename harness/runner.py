@@ -23,7 +23,7 @@ from threadpoolctl import ThreadpoolController
 
 from attnbench.algorithms import get_reducer, get_reducer_class
 from attnbench.asymmetric import AsymmetricReference, evaluate_asymmetric, fit_shared, qk_pair
-from attnbench.datasets import load_dataset
+from attnbench.datasets import load_dataset, make_qkv
 from attnbench.metrics import AttentionReference, evaluate, value_matrix
 
 
@@ -61,7 +61,13 @@ class WorkerState:
         return load_dataset(spec, cache_dir=self.cache_dir, max_bytes=self.max_bytes)
 
     def prepare(self, spec, settings):
-        """(inputs, reference, stats): inputs is (X,) or, for asymmetric attention, (Q, K)."""
+        """(inputs, reference, stats): inputs is (X,) or, for asymmetric attention, (Q, K).
+
+        Asymmetric attention takes the family's real (Q, K, V) where it has one (family
+        ``minilm_attention``; ``qk_correlation`` then does not apply), else Q and K from
+        two draws (:func:`~attnbench.asymmetric.qk_pair`) and the seeded V; its
+        ``stats["r"]`` is the realised ||QK^T||_inf.
+        """
         key = (
             spec.key(),
             settings["input_format"],
@@ -76,9 +82,14 @@ class WorkerState:
                 self.reference = AttentionReference(dataset.X)
                 inputs = (dataset.X,)
             else:
-                partner = self._load(replace(spec, seed=partner_seed(spec.seed)))
-                inputs = qk_pair(dataset, partner, settings["qk_correlation"])
-                self.reference = AsymmetricReference(*inputs, value_matrix(spec.n))
+                triple = make_qkv(spec)
+                if triple is None:
+                    partner = self._load(replace(spec, seed=partner_seed(spec.seed)))
+                    triple = (*qk_pair(dataset, partner, settings["qk_correlation"]),
+                              value_matrix(spec.n))
+                inputs = triple[:2]
+                self.reference = AsymmetricReference(*triple)
+                self.stats = {**dataset.stats, "r": self.reference.r}
             self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
         return self.inputs, self.reference, self.stats

@@ -72,3 +72,14 @@ def synthetic_cells(points, *, noise=0.05, repeats=5, seed=0, **columns):
         }
         rows.append(row | columns)
     return pd.DataFrame(rows)
+
+
+def minilm_available():
+    """Whether the minilm families can run here (the [real] extra and the weights)."""
+    from attnbench.datasets import minilm
+
+    try:
+        minilm.require_extra()
+    except minilm.MissingExtraError:
+        return False
+    return True

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _support import minilm_available
 
 from attnbench.datasets import DatasetSpec, make_dataset, minilm
 
@@ -13,16 +14,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.npz"
 TOLERANCE = 1e-4  # the bound; measured agreement is about 4e-6 (see the report)
 
 
-def extra_available():
-    try:
-        minilm.require_extra()
-    except minilm.MissingExtraError:
-        return False
-    return True
-
-
 needs_extra = pytest.mark.skipif(
-    not extra_available(), reason=f"minilm needs the [real] extra and weights: {minilm.INSTALL_HINT}"
+    not minilm_available(), reason=f"minilm needs the [real] extra and weights: {minilm.INSTALL_HINT}"
 )
 
 

@@ -7,6 +7,7 @@ import time
 import click
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from attnbench import algorithms, api
@@ -40,11 +41,11 @@ def list_cmd(what, plugins):
     if what == "datasets":
         table = Table("family", "description")
         for name, description in list_families().items():
-            table.add_row(name, description)
+            table.add_row(name, escape(description))
     elif what == "presets":
         table = Table("preset", "description")
         for name, description in list_presets().items():
-            table.add_row(name, description)
+            table.add_row(name, escape(description))
     elif what == "reducers":
         table = Table("name", "family", "deterministic", "cost model", "parameters")
         for name in algorithms.list_reducers():
@@ -57,7 +58,9 @@ def list_cmd(what, plugins):
                 ", ".join(cls._get_param_names()),
             )
         for name, error in algorithms.broken_plugins().items():
-            table.add_row(name, "[red]broken[/red]", "", "", error.strip().splitlines()[-1])
+            table.add_row(
+                escape(name), "[red]broken[/red]", "", "", escape(error.strip().splitlines()[-1])
+            )
     else:
         table = Table("metric", "better", "definition")
         for metric in METRICS.values():

@@ -21,7 +21,7 @@ from rich.progress import (
 
 from attnbench.algorithms import load_plugin
 from attnbench.config import SweepConfig, load_config
-from attnbench.executors import EXECUTORS
+from attnbench.executors import make_executor
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS
@@ -49,6 +49,8 @@ def run(
     plugins=(),
     only=None,
     executor="local",
+    workers=None,
+    scheduler=None,
     cache_dir=None,
     progress=False,
     **overrides,
@@ -57,7 +59,9 @@ def run(
 
     ``overrides`` replace settings (timeout, repeats, threads, ...).  With ``resume``,
     the latest run with the same config and settings continues: cells already stored
-    ``ok`` are skipped, failed ones are run again.
+    ``ok`` are skipped, failed ones are run again.  ``executor`` is local, processes or
+    dask (attnbench.executors); ``workers`` sizes the processes pool or the local Dask
+    cluster, ``scheduler`` is the address of a running Dask scheduler instead.
     """
     for path in plugins:
         load_plugin(path)
@@ -70,36 +74,45 @@ def run(
         if missing:
             raise ValueError(f"--only names reducers not in the config: {sorted(missing)}")
     settings = dict(config.settings, only=sorted(only) if only else None)
-    db = Store(store)
-    run_id = db.find_resumable(config.name, config.text, settings) if resume else None
-    if run_id is None:
-        run_id = db.start_run(
-            config.name,
-            config.text,
-            settings,
-            fingerprint(),
-            config.settings["root_seed"],
-            executor,
-        )
-    done = db.done_keys(run_id)
-    todo = [cell for cell in cells if cell.key not in done]
-    pool = EXECUTORS[executor](
-        plugins=plugins, cache_dir=cache_dir, max_bytes=config.settings["max_dataset_bytes"]
-    )
-    try:
-        with _progress(progress) as bar:
-            task = bar.add_task(config.name, total=len(cells), completed=len(done)) if bar else None
-            for cell, result in pool.run(todo):
-                db.save_cell(run_id, cell, result, pool.concurrency, pool.name)
-                if bar:
-                    bar.update(task, advance=1, description=cell.label[:60])
-        db.finish_run(run_id)
-    except BaseException:
-        db.finish_run(run_id, "interrupted")
-        raise
-    finally:
-        pool.close()
-        db.close()
+    # Started before the run is recorded: an unreachable cluster leaves no empty run.
+    with make_executor(
+        executor,
+        plugins=plugins,
+        cache_dir=cache_dir,
+        max_bytes=config.settings["max_dataset_bytes"],
+        workers=workers,
+        scheduler=scheduler,
+    ) as pool:
+        db = Store(store)
+        run_id = db.find_resumable(config.name, config.text, settings) if resume else None
+        if run_id is None:
+            run_id = db.start_run(
+                config.name,
+                config.text,
+                settings,
+                fingerprint(),
+                config.settings["root_seed"],
+                executor,
+            )
+        done = db.done_keys(run_id)
+        todo = [cell for cell in cells if cell.key not in done]
+        try:
+            with _progress(progress) as bar:
+                task = (
+                    bar.add_task(config.name, total=len(cells), completed=len(done))
+                    if bar
+                    else None
+                )
+                for cell, result in pool.run(todo):
+                    db.save_cell(run_id, cell, result, result["concurrency"], result["worker"])
+                    if bar:
+                        bar.update(task, advance=1, description=cell.label[:60])
+            db.finish_run(run_id)
+        except BaseException:
+            db.finish_run(run_id, "interrupted")
+            raise
+        finally:
+            db.close()
     return run_id
 
 

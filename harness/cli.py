@@ -13,6 +13,7 @@ from rich.table import Table
 from attnbench import algorithms, api
 from attnbench.config import ConfigError, list_presets
 from attnbench.datasets import list_families
+from attnbench.executors import EXECUTORS, ExecutorError
 from attnbench.metrics import METRICS, AttentionReference, evaluate
 from attnbench.store import DEFAULT_STORE, StoreError
 
@@ -132,7 +133,38 @@ def _fail(exc):
 )
 @click.option("--only", multiple=True, help="run only these reducers (repeatable)")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
-def run(config, store, resume, timeout, repeats, threads, plugins, only, cache_dir):
+@click.option(
+    "--executor",
+    type=click.Choice(list(EXECUTORS)),
+    default="local",
+    show_default=True,
+    help="local: serial cells (timings for fits); processes: a pool on this machine; "
+    "dask: a Dask cluster (pip install 'attnbench[dask]'). Concurrent timings are flagged.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="processes, or workers of the local Dask cluster [default: CPU count]",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="a running Dask scheduler (tcp://HOST:8786) instead of a local cluster",
+)
+def run(
+    config,
+    store,
+    resume,
+    timeout,
+    repeats,
+    threads,
+    plugins,
+    only,
+    cache_dir,
+    executor,
+    workers,
+    scheduler,
+):
     """Run a sweep: CONFIG is a preset name (see `list presets`) or a TOML file."""
     try:
         run_id = api.run(
@@ -141,13 +173,16 @@ def run(config, store, resume, timeout, repeats, threads, plugins, only, cache_d
             resume=resume,
             plugins=plugins,
             only=list(only) or None,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
             cache_dir=cache_dir,
             progress=True,
             timeout=timeout,
             repeats=repeats,
             threads=threads,
         )
-    except (ConfigError, ValueError, algorithms.BrokenPluginError) as exc:
+    except (ConfigError, ValueError, algorithms.BrokenPluginError, ExecutorError) as exc:
         _fail(exc)
     click.echo(f"run {run_id} stored in {store}")
     _show(store, run_id)

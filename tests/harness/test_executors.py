@@ -39,9 +39,10 @@ def config(reducers, *, timeout=60, warmup=1, families=("gaussian", "sparse"), n
             name = "e"
             [experiment.datasets]
             family = {list(families)}
+            density = {[0.2 if f == "sparse" else 1.0 for f in families]}
+            zipped = [["family", "density"]]
             n = {list(n)}
             d = 64
-            density = 0.2
             r = 0.05
             """
         )

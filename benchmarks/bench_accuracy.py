@@ -57,7 +57,7 @@ class Accuracy(Benchmark):
                     outcome = median_metrics(X, make_reducer(reducer, shape[0]))
                 except NotImplementedError as skip:
                     outcome = skip
-                except Exception:  # one broken reducer must not fail the others
+                except Exception:  # noqa: BLE001 (one broken reducer must not fail the others)
                     outcome = RuntimeError(traceback.format_exc())
                 outcomes[reducer, shape, data, fmt] = outcome
         return outcomes

@@ -30,7 +30,8 @@ def sparse_embedding(d, m, s, rng):
     block = m // s
     if block == 0:
         return sp.csr_matrix((d, m))
-    columns = rng.integers(0, block, size=(d, s)) + block * np.arange(s)
+    columns = rng.integers(0, block, size=(d, s), dtype=np.int32)
+    columns += block * np.arange(s, dtype=np.int32)
     signs = rng.choice(np.array([-1.0, 1.0]), size=(d, s)) / math.sqrt(s)
-    indptr = np.arange(0, d * s + 1, s)
+    indptr = np.arange(0, d * s + 1, s, dtype=np.int64 if d * s >= 2**31 else np.int32)
     return sp.csr_matrix((signs.ravel(), columns.ravel(), indptr), shape=(d, m))

@@ -12,6 +12,8 @@ Class attributes every reducer declares:
 ``family``         ``trivial`` | ``exact`` | ``projection`` | ``sampling``
 ``deterministic``  True when the output does not depend on ``random_state``
 ``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
+``input_sparsity_time``  True when fit and transform run in O(nnz(X)) on sparse X
+                   (never densifying it)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Reducer(TransformerMixin, BaseEstimator):
     family: str = ""
     deterministic: bool = True
     cost_model: str = ""
+    input_sparsity_time: bool = False
 
     def fit(self, X, y=None):
         """Learn the map from the d columns of X (n x d, dense or sparse) to m columns."""
@@ -67,8 +70,8 @@ class Reducer(TransformerMixin, BaseEstimator):
         X = check_matrix(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features."
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the d seen in fit)."
             )
         return as_dense_output(self._transform(X))
 
@@ -95,7 +98,6 @@ class Reducer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.non_deterministic = not self.deterministic
         return tags
 
 
@@ -110,7 +112,24 @@ class ProjectionReducer(Reducer):
         return X @ self.components_
 
 
-class SamplingReducer(Reducer):
+class ColumnSubsetReducer(Reducer):
+    """Y = X[:, selected_] * weights_: a weighted subset of the columns of X.
+
+    Subclasses set ``selected_`` (sorted, distinct column indices), ``weights_`` (> 0)
+    and ``n_components_`` in ``_fit``.  Cost of transform: O(nnz of the selected columns).
+    """
+
+    family = "sampling"
+
+    def _transform(self, X):
+        if not sp.issparse(X):
+            return X[:, self.selected_] * self.weights_
+        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
+        X = X.tocsc() if X.format == "coo" else X
+        return X[:, self.selected_] @ sp.diags(self.weights_)
+
+
+class SamplingReducer(ColumnSubsetReducer):
     """Column sampling with rescaling (Drineas, Kannan, Mahoney 2006).
 
     Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``),
@@ -120,7 +139,6 @@ class SamplingReducer(Reducer):
     """
 
     deterministic = False
-    family = "sampling"
 
     def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
@@ -142,13 +160,6 @@ class SamplingReducer(Reducer):
         self.selected_ = selected
         self.weights_ = np.sqrt(counts / (s * p[selected])) if s else np.empty(0)
         self.n_components_ = selected.size
-
-    def _transform(self, X):
-        if not sp.issparse(X):
-            return X[:, self.selected_] * self.weights_
-        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
-        X = X.tocsc() if X.format == "coo" else X
-        return X[:, self.selected_] @ sp.diags(self.weights_)
 
     def _probabilities(self, X):
         raise NotImplementedError

@@ -16,6 +16,7 @@ class CountSketch(ProjectionReducer):
     family = "projection"
     deterministic = False
     cost_model = "input_sparsity"
+    input_sparsity_time = True
 
     def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components

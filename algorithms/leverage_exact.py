@@ -9,7 +9,6 @@ and one k x n by n x d product, O(k nnz(X)).
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
@@ -20,8 +19,7 @@ def exact_leverage_scores(X):
     """Leverage scores of the d columns of X and the rank of X (float64)."""
     lam, U = np.linalg.eigh(gram(X))
     keep = lam > RANGE_RTOL * lam.max() if lam.max() > 0 else np.zeros(lam.size, bool)
-    Z = (X.T @ U[:, keep]) if sp.issparse(X) else X.T @ U[:, keep]
-    Z = np.asarray(Z) / np.sqrt(lam[keep])
+    Z = np.asarray(X.T @ U[:, keep]) / np.sqrt(lam[keep])
     return np.einsum("ij,ij->i", Z, Z), int(keep.sum())
 
 

@@ -18,6 +18,7 @@ from attnbench.algorithms.registry import register
 @register("norm_sampling")
 class NormSampling(SamplingReducer):
     cost_model = "input_sparsity"
+    input_sparsity_time = True
 
     def _auto_n_components(self, n, d):
         return math.ceil(1.0 / (self.delta * self.eps**2))

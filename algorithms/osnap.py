@@ -20,6 +20,7 @@ class OSNAP(ProjectionReducer):
     family = "projection"
     deterministic = False
     cost_model = "input_sparsity"
+    input_sparsity_time = True
 
     def __init__(self, n_components="auto", s=4, eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components

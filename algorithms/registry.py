@@ -65,7 +65,7 @@ def _load_entry_points():
             cls = ep.load()
             if ep.name not in _REDUCERS:
                 register(ep.name)(cls)
-        except Exception:  # a broken plug-in must not break the registry
+        except Exception:  # noqa: BLE001 -- a broken plug-in must not break the registry
             _BROKEN[ep.name] = traceback.format_exc()
 
 
@@ -83,7 +83,6 @@ def load_plugin(path):
     module_name = f"attnbench_plugin_{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
-    before = set(_REDUCERS)
     try:
         sys.modules[module_name] = module
         spec.loader.exec_module(module)

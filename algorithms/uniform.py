@@ -17,6 +17,7 @@ from attnbench.algorithms.registry import register
 @register("uniform")
 class Uniform(SamplingReducer):
     cost_model = "sampling"
+    input_sparsity_time = True
 
     def _auto_n_components(self, n, d):
         return chernoff_sample_size(n, self.eps, self.delta)

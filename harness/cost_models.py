@@ -12,8 +12,8 @@ The two models of Deng, Mahadevan and Song (arXiv 2304.04397) are ``randomized``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 OMEGA_PAPER = 2.373
 OMEGA_BLAS = 3.0

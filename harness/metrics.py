@@ -9,8 +9,8 @@ its description and direction, and reports and benchmarks read that one definiti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,7 +76,6 @@ class Reduced:
 
     @classmethod
     def of(cls, Y):
-        Y = np.asarray(Y.toarray() if sp.issparse(Y) else Y, dtype=np.float64)
         G = Y @ Y.T
         return cls(Y, G, attention(G))
 
@@ -164,20 +163,28 @@ def m(ref, red):
     return float(red.Y.shape[1])
 
 
+def check_reduced(Y, n, name="Y"):
+    """Validate a reduced matrix: 2-D, n rows, finite; returned dense float64."""
+    Y = Y if sp.issparse(Y) else np.asarray(Y)
+    if Y.ndim != 2 or Y.shape[0] != n:
+        raise ValueError(f"{name} must be 2-D with {n} rows (one per token), got shape {Y.shape}.")
+    if not np.all(np.isfinite(Y.data if sp.issparse(Y) else Y)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return np.asarray(Y.toarray() if sp.issparse(Y) else Y, dtype=np.float64)
+
+
+def compute_metrics(reference, reduced, names, registry=None):
+    """{name: value} of the named metrics of a registry (default: METRICS)."""
+    registry = METRICS if registry is None else registry
+    unknown = [k for k in names if k not in registry]
+    if unknown:
+        raise KeyError(f"unknown metric(s) {unknown}; known: {sorted(registry)}.")
+    return {k: registry[k].compute(reference, reduced) for k in names}
+
+
 def evaluate(reference, Y, names=None):
     """All metrics (or those named) of Y against the reference: {name: float}."""
     if not isinstance(reference, AttentionReference):
         reference = AttentionReference(reference)
-    Y = Y if sp.issparse(Y) else np.asarray(Y)
-    if Y.ndim != 2 or Y.shape[0] != reference.n:
-        raise ValueError(
-            f"Y must be 2-D with {reference.n} rows (one per token of X), got shape {Y.shape}."
-        )
-    if not np.all(np.isfinite(Y.data if sp.issparse(Y) else Y)):
-        raise ValueError("Y contains NaN or infinity.")
-    reduced = Reduced.of(Y)
-    names = list(METRICS) if names is None else names
-    unknown = [k for k in names if k not in METRICS]
-    if unknown:
-        raise KeyError(f"unknown metric(s) {unknown}; known: {sorted(METRICS)}.")
-    return {k: METRICS[k].compute(reference, reduced) for k in names}
+    reduced = Reduced.of(check_reduced(Y, reference.n))
+    return compute_metrics(reference, reduced, list(METRICS) if names is None else names)

@@ -50,9 +50,13 @@ def check_matrix(X, *, name="X", accept_sparse=True, dtype=(np.float64, np.float
         raise TypeError(f"{name} has non-numeric dtype {values.dtype}.")
     n, d = X.shape
     if n == 0:
-        raise ValueError(f"{name} has 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        raise ValueError(
+            f"{name} has 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+        )
     if d == 0:
-        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required."
+        )
     if values.dtype not in allowed:
         X = X.astype(allowed[0])
         values = X.data if sp.issparse(X) else X
@@ -67,13 +71,9 @@ def check_n_components(n_components, *, allow_auto=True, allow_none=False):
         return None
     if isinstance(n_components, str) and n_components == "auto" and allow_auto:
         return "auto"
-    if isinstance(n_components, (bool, np.bool_)) or not isinstance(
-        n_components, numbers.Integral
-    ):
+    if isinstance(n_components, (bool, np.bool_)) or not isinstance(n_components, numbers.Integral):
         allowed = " or 'auto'" if allow_auto else ""
-        raise TypeError(
-            f"n_components must be a non-negative int{allowed}, got {n_components!r}."
-        )
+        raise TypeError(f"n_components must be a non-negative int{allowed}, got {n_components!r}.")
     if n_components < 0:
         raise ValueError(f"n_components must be >= 0, got {n_components}.")
     return int(n_components)

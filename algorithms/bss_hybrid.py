@@ -1,0 +1,92 @@
+"""Two-stage column selection: leverage-score sampling to O(n log n) columns, then BSS.
+
+Stage 1, the reducer named by ``first_stage`` (a sampling reducer, default
+``leverage_exact``; ``leverage_fast`` once it exists), draws s = ceil(3 k ln(2k/delta)/eps^2)
+columns (``n_components="auto"``, k = rank X) and gives Y1 with
+(1 - eps)XX^T <= Y1Y1^T <= (1 + eps)XX^T with probability >= 1 - delta.
+Stage 2, :class:`~attnbench.algorithms.bss.BSS` with ``b`` (or the b of ``eps``), keeps
+m <= ceil(b rank(Y1)) <= ceil(b n) of those columns, reweighted, with
+(1 - eps_2)Y1Y1^T <= YY^T <= (1 + eps_2)Y1Y1^T always, eps_2 = 2 sqrt(b)/(b + 1).
+
+Combined guarantee (the product of the two spectral bounds; failure probabilities add
+by the union bound, and BSS never fails): with probability >= 1 - delta,
+(1 - eps)(1 - eps_2) XX^T <= YY^T <= (1 + eps)(1 + eps_2) XX^T, i.e. (1 +- eps_) with
+``eps_`` = (1 + eps)(1 + eps_2) - 1 (NaN when an explicit ``n_components`` leaves stage 1
+without a bound).  Randomized; the same ``random_state`` gives bitwise the same output.
+
+Cost: stage 1 (leverage_exact: XX^T, min(sum_i nnz(X_i)^2, d n^2), plus n^3 + k nnz(X)),
+then BSS on s = O(k log(k/delta)/eps^2) dense columns, O(b k^4 + b k^2 s) (see bss):
+independent of d after stage 1, hence far faster than BSS for d >> s.  With
+``first_stage="leverage_fast"`` stage 1 costs O(nnz(X) + n^omega) instead, and the cost
+model becomes a nnz(X) + b n^(omega+1).
+"""
+
+import math
+
+import numpy as np
+from attnbench.algorithms.base import ColumnSubsetReducer, SamplingReducer
+from attnbench.algorithms.bss import BSS, check_b
+from attnbench.algorithms.registry import get_reducer, get_reducer_class, register
+
+
+@register("bss_hybrid")
+class BSSHybrid(ColumnSubsetReducer):
+    """Leverage-score sampling (``first_stage``) followed by BSS on the sampled columns.
+
+    ``n_components`` (its number of draws), ``eps`` and ``delta`` go to stage 1;
+    ``b`` (or else ``eps``) to BSS.  Attributes: ``selected_``, ``weights_``, ``eps_``
+    (combined bound), ``first_stage_`` and ``bss_`` (the two fitted reducers).
+    """
+
+    deterministic = False
+    cost_model = "deterministic"
+
+    def __init__(
+        self,
+        n_components="auto",
+        eps=0.5,
+        delta=0.1,
+        b=None,
+        first_stage="leverage_exact",
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.eps = eps
+        self.delta = delta
+        self.b = b
+        self.first_stage = first_stage
+        self.random_state = random_state
+
+    def _check_params(self):
+        super()._check_params()
+        if self.b is not None:
+            check_b(self.b)
+        try:
+            first = get_reducer_class(self.first_stage)
+        except KeyError as exc:
+            raise ValueError(f"first_stage: {exc}") from None
+        if not issubclass(first, SamplingReducer):
+            raise TypeError(
+                f"first_stage must name a randomized sampling reducer (a SamplingReducer, "
+                f"e.g. 'leverage_exact'), got {self.first_stage!r}."
+            )
+
+    def _fit(self, X, rng):
+        self.first_stage_ = get_reducer(
+            self.first_stage,
+            n_components=self.n_components,
+            eps=self.eps,
+            delta=self.delta,
+            random_state=rng,
+        ).fit(X)
+        Y1 = self.first_stage_.transform(X)
+        self.bss_ = None
+        keep, bss_weights, bss_eps = np.empty(0, np.intp), 1.0, 0.0
+        if Y1.shape[1]:  # n_components=0 leaves BSS nothing to choose from
+            self.bss_ = BSS(eps=self.eps, b=self.b).fit(Y1)
+            keep, bss_weights, bss_eps = self.bss_.selected_, self.bss_.weights_, self.bss_.eps_
+        self.selected_ = self.first_stage_.selected_[keep]
+        self.weights_ = self.first_stage_.weights_[keep] * bss_weights
+        self.n_components_ = keep.size
+        first_eps = self.eps if self.n_components == "auto" else math.nan
+        self.eps_ = (1.0 + first_eps) * (1.0 + bss_eps) - 1.0

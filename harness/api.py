@@ -1,0 +1,145 @@
+"""The Python API, mirroring the command line: run a sweep, load its cells.
+
+from attnbench.api import run, load_cells
+run_id = run("quick", store="results/attnbench.sqlite")
+df = load_cells("results/attnbench.sqlite", run_id)   # one row per cell
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import numpy as np
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from attnbench.algorithms import load_plugin
+from attnbench.config import SweepConfig, load_config
+from attnbench.executors import EXECUTORS
+from attnbench.fingerprint import fingerprint
+from attnbench.grid import make_cells
+from attnbench.metrics import METRICS
+from attnbench.store import DEFAULT_STORE, Store
+
+
+def _progress(enabled):
+    if not enabled:
+        return nullcontext(None)
+    return Progress(
+        TextColumn("{task.description}", style="cyan"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+
+
+def run(
+    config,
+    store=DEFAULT_STORE,
+    *,
+    resume=False,
+    plugins=(),
+    only=None,
+    executor="local",
+    cache_dir=None,
+    progress=False,
+    **overrides,
+):
+    """Run a preset name, a TOML path or a SweepConfig; return the run id.
+
+    ``overrides`` replace settings (timeout, repeats, threads, ...).  With ``resume``,
+    the latest run with the same config and settings continues: cells already stored
+    ``ok`` are skipped, failed ones are run again.
+    """
+    for path in plugins:
+        load_plugin(path)
+    if not isinstance(config, SweepConfig):
+        config = load_config(config)
+    config = config.with_settings(**overrides)
+    cells = make_cells(config, only=only)
+    if only:
+        missing = set(only) - {c.reducer for c in cells}
+        if missing:
+            raise ValueError(f"--only names reducers not in the config: {sorted(missing)}")
+    settings = dict(config.settings, only=sorted(only) if only else None)
+    db = Store(store)
+    run_id = db.find_resumable(config.name, config.text, settings) if resume else None
+    if run_id is None:
+        run_id = db.start_run(
+            config.name,
+            config.text,
+            settings,
+            fingerprint(),
+            config.settings["root_seed"],
+            executor,
+        )
+    done = db.done_keys(run_id)
+    todo = [cell for cell in cells if cell.key not in done]
+    pool = EXECUTORS[executor](
+        plugins=plugins, cache_dir=cache_dir, max_bytes=config.settings["max_dataset_bytes"]
+    )
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(config.name, total=len(cells), completed=len(done)) if bar else None
+            for cell, result in pool.run(todo):
+                db.save_cell(run_id, cell, result, pool.concurrency, pool.name)
+                if bar:
+                    bar.update(task, advance=1, description=cell.label[:60])
+        db.finish_run(run_id)
+    except BaseException:
+        db.finish_run(run_id, "interrupted")
+        raise
+    finally:
+        pool.close()
+        db.close()
+    return run_id
+
+
+def load_cells(store=DEFAULT_STORE, run="latest"):
+    """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats."""
+    db = Store(store)
+    try:
+        return db.cells(run)
+    finally:
+        db.close()
+
+
+def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):
+    """Repeat a stored run from its stored config; return (new run id, differing metrics).
+
+    Differences are listed as rows (cell key, reducer, metric, old, new); timings are
+    expected to differ and are not compared.
+    """
+    from attnbench.config import parse_config
+
+    db = Store(store)
+    try:
+        info = db.run_info(which)
+        old = db.cells(info["id"])
+    finally:
+        db.close()
+    config = parse_config(info["config"], f"run {info['id']}")
+    keep = {k: v for k, v in info["settings"].items() if k != "only"}
+    new_id = run(config, store, progress=progress, only=info["settings"].get("only"), **keep)
+    new = load_cells(store, new_id)
+    metrics = [m for m in METRICS if m in old.columns and m in new.columns]
+    merged = old.merge(new, on="key", suffixes=("_old", "_new"))
+    diffs = []
+    for _, row in merged.iterrows():
+        for m in metrics:
+            a, b = row[f"{m}_old"], row[f"{m}_new"]
+            if not np.isclose(a, b, rtol=rtol, atol=0.0, equal_nan=True):
+                diffs.append((row["key"], row["reducer_old"], m, a, b))
+        if row["status_old"] != row["status_new"]:
+            diffs.append(
+                (row["key"], row["reducer_old"], "status", row["status_old"], row["status_new"])
+            )
+    return new_id, diffs

@@ -1,0 +1,313 @@
+"""Sweep configurations: TOML files or built-in presets, validated before anything runs.
+
+A config is a list of experiments; each crosses a dataset grid with reducers and their
+parameter grids::
+
+    name = "my-sweep"
+    [settings]                 # all optional; defaults in SETTINGS
+    repeats = 3
+    [[experiment]]
+    name = "error-vs-r"
+    [experiment.datasets]      # each key an axis (a value or a list of values)
+    family = ["gaussian", "coherent"]
+    n = [64]
+    d = [4096]
+    r = [0.01, 0.1, 1.0]
+    zipped = [["d", "density"]]    # axes that move together instead of crossing
+    shared_seed = ["r"]            # the same X (one seed) scaled to every r
+    [experiment.reducers.gaussian]
+    n_components = [64, 256]   # each key a parameter axis
+    [experiment.reducers.zero]
+
+``all_reducers = true`` in an experiment adds every registered reducer not listed,
+with its defaults; ``[experiment.settings]`` overrides per-cell settings
+(repeats, warmup, timeout, threads, input_format) for that experiment.  Errors name the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+from attnbench.algorithms import UnknownReducerError, get_reducer_class, list_reducers
+from attnbench.datasets import expand_grid
+
+INPUT_FORMATS = ("native", "dense", "csr", "csc")
+SETTINGS = {  # name: (default, type, check, expected)
+    "root_seed": (0, int, lambda v: v >= 0, "an int >= 0"),
+    "replicates": (1, int, lambda v: v >= 1, "an int >= 1"),
+    "repeats": (3, int, lambda v: v >= 1, "an int >= 1"),
+    "warmup": (1, int, lambda v: v >= 0, "an int >= 0"),
+    "timeout": (120.0, (int, float), lambda v: v > 0, "seconds > 0"),
+    "threads": (1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)"),
+    "input_format": ("native", str, lambda v: v in INPUT_FORMATS, f"one of {INPUT_FORMATS}"),
+    "max_dataset_bytes": (2**31, int, lambda v: v > 0, "an int > 0 (bytes)"),
+    "attention": (
+        "symmetric",
+        str,
+        lambda v: v in ("symmetric", "asymmetric"),
+        "'symmetric' (Q = K = X) or 'asymmetric' (Q != K, one shared reducer)",
+    ),
+    "qk_correlation": (
+        0.5,
+        (int, float),
+        lambda v: -1 <= v <= 1,
+        "a number in [-1, 1] (mixing of K with Q)",
+    ),
+}
+# Settings an experiment may override; they are part of each cell's key.
+CELL_SETTINGS = (
+    "input_format",
+    "threads",
+    "repeats",
+    "warmup",
+    "timeout",
+    "attention",
+    "qk_correlation",
+)
+DATASET_AXES = {
+    "family": (str,),
+    "n": (int,),
+    "d": (int,),
+    "density": (int, float),
+    "r": (int, float),
+    "seed": (int,),
+}
+PARAM_TYPES = (bool, int, float, str)
+
+
+class ConfigError(ValueError):
+    """A config problem, reported with the file and the key before anything runs."""
+
+    def __init__(self, source, key, problem):
+        super().__init__(f"{source}: [{key}] {problem}")
+        self.source, self.key, self.problem = source, key, problem
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    datasets: dict  # axis -> list of values
+    zipped: tuple  # tuples of axis names that move together
+    shared_seed: tuple  # axes whose values share one dataset seed (e.g. r)
+    reducers: tuple  # (reducer name, {param: list of values}) pairs
+    settings: tuple = ()  # (name, value) overrides of the sweep's per-cell settings
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    name: str
+    source: str
+    text: str
+    settings: dict
+    experiments: tuple = field(default_factory=tuple)
+
+    def with_settings(self, **overrides):
+        """A copy with settings replaced (from the command line), validated; they also
+        replace the experiments' own overrides of the same settings."""
+        given = {
+            k: _check_setting(self.source, k, v) for k, v in overrides.items() if v is not None
+        }
+        experiments = tuple(
+            replace(exp, settings=tuple((k, v) for k, v in exp.settings if k not in given))
+            for exp in self.experiments
+        )
+        return SweepConfig(
+            self.name, self.source, self.text, {**self.settings, **given}, experiments
+        )
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _check_setting(source, key, value):
+    if key not in SETTINGS:
+        raise ConfigError(source, f"settings.{key}", f"unknown setting; known: {sorted(SETTINGS)}")
+    _, kind, check, expected = SETTINGS[key]
+    if isinstance(value, bool) or not isinstance(value, kind) or not check(value):
+        raise ConfigError(source, f"settings.{key}", f"expected {expected}, got {value!r}")
+    return value
+
+
+def _parse_datasets(source, where, table, settings):
+    """Dataset axes: spec fields, family parameters, ``zipped`` and ``shared_seed``.
+
+    The grid is expanded once here, so that every dataset error (an unknown family, a
+    density for a dense family, a parameter no family takes) is reported before
+    anything runs.
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(source, where, "expected a table of dataset axes")
+    table = dict(table)
+    zipped = table.pop("zipped", [])
+    shared_seed = table.pop("shared_seed", [])
+    axes = {}
+    for key, value in table.items():
+        values = _as_list(value)
+        if not values:
+            raise ConfigError(source, f"{where}.{key}", "expected at least one value")
+        kinds = DATASET_AXES.get(key, PARAM_TYPES)
+        for v in values:
+            if isinstance(v, bool) and bool not in kinds or not isinstance(v, kinds):
+                names = "/".join(t.__name__ for t in kinds)
+                raise ConfigError(source, f"{where}.{key}", f"expected {names}, got {v!r}")
+        axes[key] = values
+    for key in ("family", "n", "d"):
+        if key not in axes:
+            raise ConfigError(source, f"{where}.{key}", "missing required dataset axis")
+    groups = []
+    for group in _as_list(zipped):
+        if not isinstance(group, list) or not all(isinstance(g, str) for g in group):
+            raise ConfigError(
+                source, f"{where}.zipped", f"expected lists of axis names, got {group!r}"
+            )
+        groups.append(tuple(group))
+    shared_seed = tuple(_as_list(shared_seed))
+    try:
+        expand_grid(
+            axes,
+            zipped=groups,
+            shared_seed_axes=shared_seed,
+            root_seed=settings["root_seed"],
+            n_seeds=settings["replicates"],
+        )
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(source, where, str(exc)) from None
+    return axes, tuple(groups), shared_seed
+
+
+def _parse_reducers(source, where, table, all_reducers):
+    if not isinstance(table, dict):
+        raise ConfigError(source, where, "expected a table of reducers")
+    reducers = []
+    for name, grid in table.items():
+        try:
+            cls = get_reducer_class(name)
+        except UnknownReducerError as exc:
+            raise ConfigError(source, f"{where}.{name}", str(exc)) from None
+        if not isinstance(grid, dict):
+            raise ConfigError(source, f"{where}.{name}", "expected a table of parameter values")
+        accepted = set(cls._get_param_names()) - {"random_state"}
+        params = {}
+        for key, value in grid.items():
+            if key not in accepted:
+                raise ConfigError(
+                    source,
+                    f"{where}.{name}.{key}",
+                    f"unknown parameter; {name} accepts {sorted(accepted) or 'none'}",
+                )
+            values = _as_list(value)
+            if not values or not all(isinstance(v, PARAM_TYPES) for v in values):
+                raise ConfigError(
+                    source,
+                    f"{where}.{name}.{key}",
+                    f"expected a number, a string or a list of them, got {value!r}",
+                )
+            params[key] = values
+        reducers.append((name, params))
+    if all_reducers:
+        listed = {name for name, _ in reducers}
+        reducers += [(name, {}) for name in list_reducers() if name not in listed]
+    return tuple(reducers)
+
+
+def parse_config(text, source="<config>"):
+    """Parse and validate TOML text into a SweepConfig."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "toml", f"not valid TOML: {exc}") from None
+    known = {"name", "description", "settings", "experiment"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(
+                source, key, f"unknown top-level key; expected one of {sorted(known)}"
+            )
+    settings = {key: spec[0] for key, spec in SETTINGS.items()}
+    for key, value in raw.get("settings", {}).items():
+        settings[key] = _check_setting(source, key, value)
+    experiments = []
+    raw_experiments = raw.get("experiment")
+    if not isinstance(raw_experiments, list) or not raw_experiments:
+        raise ConfigError(source, "experiment", "expected at least one [[experiment]]")
+    for i, exp in enumerate(raw_experiments):
+        where = f"experiment.{exp.get('name', i)}"
+        for key in exp:
+            if key not in {"name", "datasets", "reducers", "all_reducers", "settings"}:
+                raise ConfigError(
+                    source,
+                    f"{where}.{key}",
+                    "unknown key; expected name, datasets, reducers, all_reducers, settings",
+                )
+        overrides = {}
+        for key, value in exp.get("settings", {}).items():
+            if key not in CELL_SETTINGS:
+                raise ConfigError(
+                    source,
+                    f"{where}.settings.{key}",
+                    f"not a per-experiment setting; expected one of {list(CELL_SETTINGS)}",
+                )
+            overrides[key] = _check_setting(source, key, value)
+        if "datasets" not in exp:
+            raise ConfigError(source, f"{where}.datasets", "missing [experiment.datasets]")
+        axes, zipped, shared = _parse_datasets(
+            source, f"{where}.datasets", exp["datasets"], settings
+        )
+        reducers = _parse_reducers(
+            source, f"{where}.reducers", exp.get("reducers", {}), exp.get("all_reducers", False)
+        )
+        if not reducers:
+            raise ConfigError(source, f"{where}.reducers", "no reducers given")
+        experiments.append(
+            Experiment(
+                str(exp.get("name", i)),
+                axes,
+                zipped,
+                shared,
+                reducers,
+                tuple(sorted(overrides.items())),
+            )
+        )
+    name = raw.get("name", Path(source).stem)
+    return SweepConfig(str(name), source, text, settings, tuple(experiments))
+
+
+def _presets():
+    return resources.files("attnbench") / "presets"
+
+
+def list_presets():
+    """{preset name: its description line} for the built-in presets."""
+    out = {}
+    for entry in sorted(_presets().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            out[entry.name[:-5]] = tomllib.loads(entry.read_text()).get("description", "")
+    return out
+
+
+def preset_text(name):
+    """The TOML text of a built-in preset."""
+    entry = _presets() / f"{name}.toml"
+    if not entry.is_file():
+        raise ConfigError(name, "preset", f"unknown preset; available: {sorted(list_presets())}")
+    return entry.read_text()
+
+
+def load_config(preset_or_path):
+    """A preset name or a path to a TOML file -> SweepConfig."""
+    path = Path(preset_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ConfigError(str(path), "file", "no such config file")
+        return parse_config(path.read_text(), str(path))
+    return parse_config(preset_text(preset_or_path), f"preset:{preset_or_path}")
+
+
+def reducer_grid(params):
+    """Expand {param: [values]} into a list of {param: value} dicts (cartesian)."""
+    keys = sorted(params)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(params[k] for k in keys))]

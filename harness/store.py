@@ -1,0 +1,238 @@
+"""The result store: one SQLite file, no server.
+
+Tables ``runs`` and ``cells`` (DESIGN.md) plus ``meta`` (schema version).  WAL mode lets
+a report read while a sweep writes, and a busy timeout lets two sweeps write to one
+file.  Each finished cell is one transaction, so a killed sweep loses at most the cell
+in flight; ``UNIQUE(run_id, key)`` makes a resumed run end with exactly one row per cell.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pandas as pd
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = Path("results") / "attnbench.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    root_seed INTEGER NOT NULL,
+    executor TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    experiment TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    dataset_key TEXT NOT NULL,
+    dataset_stats TEXT,
+    reducer TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'timeout')),
+    error TEXT,
+    metrics TEXT,
+    times TEXT,
+    time_median REAL,
+    time_iqr REAL,
+    peak_bytes INTEGER,
+    blas_threads INTEGER,
+    concurrency INTEGER,
+    worker TEXT,
+    finished REAL NOT NULL,
+    UNIQUE (run_id, key)
+);
+CREATE INDEX IF NOT EXISTS cells_run ON cells (run_id);
+"""
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store:
+    """A connection to one result file; safe to open from several processes."""
+
+    def __init__(self, path=DEFAULT_STORE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=60000")
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        found = int(
+            self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        )
+        if found != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {found}; this attnbench reads {SCHEMA_VERSION}."
+            )
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    def close(self):
+        self.db.close()
+
+    def start_run(self, name, config_text, settings, fingerprint, root_seed, executor):
+        with self._transaction():
+            cur = self.db.execute(
+                "INSERT INTO runs (name, config, settings, fingerprint, root_seed, executor,"
+                " started, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+                (
+                    name,
+                    config_text,
+                    json.dumps(settings, sort_keys=True),
+                    json.dumps(fingerprint, sort_keys=True),
+                    root_seed,
+                    executor,
+                    time.time(),
+                ),
+            )
+        return cur.lastrowid
+
+    def find_resumable(self, name, config_text, settings):
+        """The latest run with the same name, config text and settings, or None."""
+        row = self.db.execute(
+            "SELECT id FROM runs WHERE name=? AND config=? AND settings=? ORDER BY id DESC LIMIT 1",
+            (name, config_text, json.dumps(settings, sort_keys=True)),
+        ).fetchone()
+        return row[0] if row else None
+
+    def done_keys(self, run_id):
+        """Keys of the cells that finished ``ok`` (failures are retried on resume)."""
+        rows = self.db.execute("SELECT key FROM cells WHERE run_id=? AND status='ok'", (run_id,))
+        return {key for (key,) in rows}
+
+    def save_cell(self, run_id, cell, result, concurrency=1, worker="local"):
+        """Store one finished cell in one transaction (replacing a failed attempt)."""
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO cells (run_id, key, experiment, dataset, dataset_key,"
+                " dataset_stats, reducer, params, seed, settings, status, error, metrics, times,"
+                " time_median, time_iqr, peak_bytes, blas_threads, concurrency, worker, finished)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    cell.key,
+                    cell.experiment,
+                    json.dumps(cell.dataset.to_dict(), sort_keys=True),
+                    cell.dataset.key(),
+                    _json_or_none(result.get("dataset_stats")),
+                    cell.reducer,
+                    json.dumps(dict(cell.params), sort_keys=True),
+                    cell.seed,
+                    json.dumps(dict(cell.settings), sort_keys=True),
+                    result["status"],
+                    result.get("error"),
+                    _json_or_none(result.get("metrics")),
+                    _json_or_none(result.get("times")),
+                    result.get("time_median"),
+                    result.get("time_iqr"),
+                    result.get("peak_bytes"),
+                    result.get("blas_threads"),
+                    concurrency,
+                    worker,
+                    time.time(),
+                ),
+            )
+
+    def finish_run(self, run_id, status="finished"):
+        with self._transaction():
+            self.db.execute(
+                "UPDATE runs SET finished=?, status=? WHERE id=?", (time.time(), status, run_id)
+            )
+
+    def resolve_run(self, run="latest"):
+        """A run id from an int, a numeric string or 'latest'."""
+        if run == "latest":
+            row = self.db.execute("SELECT max(id) FROM runs").fetchone()
+            if row[0] is None:
+                raise StoreError(f"{self.path} holds no runs yet.")
+            return row[0]
+        try:
+            run_id = int(run)
+        except (TypeError, ValueError):
+            raise StoreError(f"run must be an id or 'latest', got {run!r}.") from None
+        if self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is None:
+            raise StoreError(f"{self.path} has no run {run_id}.")
+        return run_id
+
+    def run_info(self, run="latest"):
+        run_id = self.resolve_run(run)
+        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        names = [c[0] for c in self.db.execute("SELECT * FROM runs LIMIT 0").description]
+        info = dict(zip(names, row))
+        info["settings"] = json.loads(info["settings"])
+        info["fingerprint"] = json.loads(info["fingerprint"])
+        return info
+
+    def runs(self):
+        return pd.read_sql_query(
+            "SELECT id, name, executor, status, started, finished,"
+            " (SELECT count(*) FROM cells WHERE run_id=runs.id) AS cells FROM runs ORDER BY id",
+            self.db,
+        )
+
+    def cells(self, run="latest"):
+        """One row per cell: metrics, timing and dataset statistics as flat columns."""
+        run_id = self.resolve_run(run)
+        raw = pd.read_sql_query(
+            "SELECT * FROM cells WHERE run_id=? ORDER BY id", self.db, params=(run_id,)
+        )
+        return flatten_cells(raw)
+
+
+def _json_or_none(value):
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
+def flatten_cells(raw):
+    """Expand the JSON columns of the cells table into prefixed flat columns."""
+    frames = [raw.drop(columns=["dataset", "dataset_stats", "metrics", "params", "settings"])]
+    for column, prefix in [
+        ("dataset", "dataset."),
+        ("dataset_stats", "stats."),
+        ("params", "param."),
+        ("settings", "setting."),
+        ("metrics", ""),
+    ]:
+        parsed = [json.loads(v) if isinstance(v, str) else {} for v in raw[column]]
+        frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
+    df = pd.concat(frames, axis=1)
+    df["times"] = [json.loads(v) if isinstance(v, str) else [] for v in raw["times"]]
+    return df
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK): one atomic write."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, tb):
+        self.db.execute("ROLLBACK" if kind else "COMMIT")

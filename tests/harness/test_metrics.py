@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from _support import gaussian_matrix, make_reducer, sparse_matrix
+
+from attnbench.metrics import METRICS, AttentionReference, attention, evaluate, gram
+
+
+def test_attention_rows_are_probability_vectors():
+    X = gaussian_matrix(32, 200, r=5.0)
+    A = attention(gram(X))
+    assert np.all(A > 0)
+    np.testing.assert_allclose(A.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_attention_is_stable_for_huge_logits():
+    A = attention(np.array([[1000.0, 0.0], [0.0, 1000.0]]))
+    assert np.all(np.isfinite(A))
+    np.testing.assert_allclose(A, np.eye(2), atol=1e-300)
+
+
+def test_attention_of_zero_is_uniform():
+    np.testing.assert_array_equal(attention(np.zeros((4, 4))), np.full((4, 4), 0.25))
+
+
+def test_zero_reducer_bound_and_skill():
+    """With |G_ij| <= r, |A_ij - 1/n| <= (e^{2r} - 1)/n, and m = 0 has skill 0 exactly."""
+    for n, r in [(16, 0.05), (64, 0.09), (8, 1.0)]:
+        X = gaussian_matrix(n, 500, seed=n, r=r)
+        values = evaluate(X, make_reducer("zero").fit_transform(X))
+        assert values["attn_err_inf"] <= (np.exp(2 * r) - 1) / n
+        assert values["skill"] == 0.0
+        assert values["gram_err_over_r"] == 1.0  # max |G| is r, and YY^T = 0
+        assert values["spectral_eps"] == 1.0
+        assert values["m"] == 0
+
+
+def test_identity_and_full_rank_svd_are_exact():
+    X = gaussian_matrix(16, 400, seed=2, r=0.08)
+    ref = AttentionReference(X)
+    ident = evaluate(ref, make_reducer("identity").fit_transform(X))
+    assert ident["spectral_eps"] == pytest.approx(0, abs=1e-10)
+    assert ident["attn_err_inf"] == 0.0 and ident["output_err"] == 0.0
+    svd = evaluate(ref, make_reducer("svd").fit_transform(X))
+    assert svd["skill"] == pytest.approx(1.0, abs=1e-9)
+    assert svd["spectral_eps"] == pytest.approx(0, abs=1e-9)
+    assert svd["m"] == 16
+
+
+def test_spectral_eps_is_exact_for_scaled_copies():
+    X = gaussian_matrix(8, 100, seed=3)
+    for t in (0.01, 0.3):
+        assert evaluate(X, np.sqrt(1 + t) * X)["spectral_eps"] == pytest.approx(t, rel=1e-9)
+        assert evaluate(X, np.sqrt(1 - t) * X)["spectral_eps"] == pytest.approx(t, rel=1e-9)
+
+
+def test_spectral_eps_on_rank_deficient_x():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((8, 3)) @ rng.standard_normal((3, 200)) * 0.01  # rank 3
+    ref = AttentionReference(X)
+    assert ref.range_basis.shape == (8, 3)
+    assert evaluate(ref, X)["spectral_eps"] == pytest.approx(0, abs=1e-9)
+    assert evaluate(ref, make_reducer("svd").fit_transform(X))["spectral_eps"] < 1e-9
+    # A column outside range(XX^T): no eps bounds YY^T above by (1+eps)XX^T.
+    leak = np.hstack([X, 1e-3 * rng.standard_normal((8, 1))])
+    assert evaluate(ref, leak)["spectral_eps"] == np.inf
+
+
+def test_metrics_equal_for_dense_and_sparse_x():
+    X = sparse_matrix(12, 800, 0.05, seed=5)
+    Y = make_reducer("countsketch", n_components=400).fit_transform(X)
+    assert evaluate(X, Y) == pytest.approx(evaluate(X.toarray(), Y), rel=1e-12, abs=1e-15)
+
+
+def test_output_err_matches_definition():
+    X = gaussian_matrix(10, 300, seed=6, r=2.0)
+    Y = make_reducer("gaussian", n_components=50).fit_transform(X)
+    ref = AttentionReference(X)
+    A_Y = attention(Y @ Y.T)
+    expected = np.linalg.norm((A_Y - ref.A) @ ref.V) / np.linalg.norm(ref.A @ ref.V)
+    assert evaluate(ref, Y)["output_err"] == pytest.approx(expected, rel=1e-12)
+    assert ref.V.shape == (10, 64)
+
+
+def test_every_metric_is_registered_with_direction():
+    assert set(METRICS) == {
+        "attn_err_inf",
+        "attn_err_over_r",
+        "skill",
+        "attn_err_row_l1",
+        "gram_err_over_r",
+        "spectral_eps",
+        "output_err",
+        "m",
+    }
+    assert not METRICS["skill"].lower_is_better
+
+
+def test_evaluate_rejects_bad_y():
+    X = gaussian_matrix(4, 30)
+    with pytest.raises(ValueError, match="with 4 rows"):
+        evaluate(X, np.ones((5, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        evaluate(X, np.full((4, 2), np.nan))
+    with pytest.raises(KeyError, match="unknown metric"):
+        evaluate(X, np.ones((4, 2)), names=["nope"])
+    assert evaluate(X, sp.csr_matrix(np.ones((4, 2))), names=["m"]) == {"m": 2.0}

@@ -11,6 +11,9 @@ from .common import ReducerBenchmark, suite_version
 
 class FitTransform(ReducerBenchmark):
     version = suite_version(1)
+    # asv's default per round (2 rounds) is 1 to 5 samples within 10 s; 4 s caps the
+    # slow reducers (bss: ~1 s a call) so the default run stays within 10 minutes.
+    repeat = (1, 5, 4.0)
 
     def time_fit_transform(self, reducer, shape, data, fmt):
         self.reducer.fit_transform(self.X)

@@ -16,10 +16,8 @@ registry when asv's discovery (or a test) first reads ``params``, so a new reduc
 file, entry point or plug-in is benchmarked on the next run without editing the suite.
 """
 
-import math
 import os
 
-import numpy as np
 import scipy.sparse as sp
 
 GRID_VARIABLE = "ATTNBENCH_BENCH_GRID"
@@ -83,30 +81,24 @@ class ReducerGrid:
 
 
 def make_input(data, n, d, fmt, seed=DATA_SEED):
-    """X in R^{n x d} scaled to ||XX^T||_inf = R, as a dense ndarray or a CSR array.
+    """X in R^{n x d} of the attnbench.datasets family ``data``, scaled to
+    ||XX^T||_inf = R (density SPARSE_DENSITY where the family takes one), as a dense
+    ndarray (``dense``) or a CSR matrix (``csr``).
 
-    ``gaussian``: i.i.d. N(0, 1) entries.  ``sparse``: a fraction SPARSE_DENSITY of
-    entries, at uniform positions, N(0, 1).  Scaling uses ||XX^T||_inf = max_i ||x_i||^2
-    (Cauchy-Schwarz).  A stand-in for attnbench.datasets.make_dataset (bump
-    DATA_VERSION when swapping it in).  Raises NotImplementedError for a Gaussian X in
-    CSR, which would time a dense matrix through sparse code and measure nothing.
+    Goes through the datasets' on-disk cache (``load_dataset``: bitwise the same X as
+    ``make_dataset``), so each benchmark process reads X instead of regenerating it.
+    Raises NotImplementedError for a dense family in CSR, which would time a dense
+    matrix through sparse code and measure nothing.
     """
+    from attnbench.datasets import DatasetSpec, get_family, load_dataset
+
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}.")
-    rng = np.random.default_rng([seed, n, d])
-    if data == "gaussian":
-        if fmt == "csr":
-            raise NotImplementedError("a Gaussian X is dense; CSR would measure nothing")
-        X = rng.standard_normal((n, d))
-        largest = np.einsum("ij,ij->i", X, X).max()
-    elif data == "sparse":
-        X = sp.random_array(
-            (n, d), density=SPARSE_DENSITY, format="csr", rng=rng, data_sampler=rng.standard_normal
-        )
-        largest = X.multiply(X).sum(axis=1).max()
-    else:
-        raise ValueError(f"data must be one of {DATA}, got {data!r}.")
-    X = X * math.sqrt(R / largest)
+    family = get_family(data)
+    if fmt == "csr" and not family.sparse:
+        raise NotImplementedError(f"the {data} family is dense; CSR would measure nothing")
+    density = SPARSE_DENSITY if family.takes_density else 1.0
+    X = load_dataset(DatasetSpec(data, n, d, density=density, r=R, seed=seed)).X
     return X.toarray() if fmt == "dense" and sp.issparse(X) else X
 
 

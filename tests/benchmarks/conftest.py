@@ -32,6 +32,16 @@ def load_suite():
     return package
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dataset_cache(tmp_path_factory):
+    """Benchmark inputs are cached in a temporary folder, not in the user's cache."""
+    from attnbench.datasets.cache import CACHE_DIR_ENV
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("datasets")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def suite():
     return load_suite()

@@ -1,0 +1,10 @@
+"""Every microbenchmark runs with BLAS on one thread (DESIGN.md's timing protocol)."""
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(limits=1):
+        yield

@@ -1,0 +1,39 @@
+"""Microbenchmarks: leverage-score estimation, and the fit of every leverage-sampling
+reducer in the registry (``leverage_*``: the exact one, and the fast ones as they land).
+
+Run with ``pytest tests/benchmarks/micro --benchmark-only``; skipped in the normal run.
+"""
+
+import numpy as np
+import pytest
+
+from attnbench.algorithms import get_reducer, list_reducers
+from attnbench.algorithms.leverage_exact import exact_leverage_scores
+from attnbench.metrics import evaluate
+
+N, D = 64, 8192
+
+
+@pytest.mark.benchmark(group="leverage-scores")
+def test_exact_leverage_scores(benchmark, make_input, input_kind):
+    data, fmt = input_kind
+    X = make_input(data, N, D, fmt)
+    scores, rank = benchmark(exact_leverage_scores, X)
+    # Leverage scores lie in [0, 1] and sum to the rank.
+    assert rank == N
+    np.testing.assert_allclose(scores.sum(), rank, rtol=1e-10)
+    assert scores.min() >= 0.0 and scores.max() <= 1.0 + 1e-12
+    benchmark.extra_info.update({"rank": rank, "max_leverage": float(scores.max())})
+
+
+@pytest.mark.benchmark(group="leverage-sampling-fit")
+@pytest.mark.parametrize("name", [r for r in list_reducers() if r.startswith("leverage")])
+def test_leverage_sampling_fit(benchmark, make_input, name, input_kind):
+    data, fmt = input_kind
+    X = make_input(data, N, D, fmt)
+    reducer = get_reducer(name, random_state=0)
+    Y = benchmark(reducer.fit_transform, X)
+    metrics = evaluate(X, Y, names=["m", "spectral_eps", "attn_err_over_r", "skill"])
+    # Sampling keeps distinct columns of X, rescaled: m <= min(draws, d).
+    assert 0 < metrics["m"] <= D
+    benchmark.extra_info.update(metrics)

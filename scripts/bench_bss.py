@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from attnbench.algorithms import get_reducer
-from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
 from scipy.optimize import nnls
 from threadpoolctl import threadpool_info, threadpool_limits
+
+from attnbench.algorithms import get_reducer
+from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
 
 B = 4.0
 DENSITY = 0.01

@@ -62,6 +62,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+
 from attnbench.algorithms.base import ColumnSubsetReducer
 from attnbench.algorithms.registry import register
 from attnbench.metrics import RANGE_RTOL, gram

@@ -24,6 +24,7 @@ model becomes a nnz(X) + b n^(omega+1).
 import math
 
 import numpy as np
+
 from attnbench.algorithms.base import ColumnSubsetReducer, SamplingReducer
 from attnbench.algorithms.bss import BSS, check_b
 from attnbench.algorithms.registry import get_reducer, get_reducer_class, register

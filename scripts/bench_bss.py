@@ -17,7 +17,7 @@ garbage collector off while timing, one warm-up fit, repeats interleaved over th
 so that load from other processes spreads evenly; medians of wall and of process CPU
 time are reported (on a shared machine the CPU time is the robust one), slopes of both.
 
-    python scripts/bench_bss.py [--repeats 3] [--quick] [--plain-n256]
+    python scripts/bench_bss.py [--repeats 3] [--quick] [--plain-n256] [--reference-only]
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from attnbench.algorithms import get_reducer
-from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
 from scipy.optimize import nnls
 from threadpoolctl import threadpool_info, threadpool_limits
+
+from attnbench.algorithms import get_reducer
+from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
 
 B = 4.0
 DENSITY = 0.01
@@ -240,6 +241,9 @@ def main():
         action="store_true",
         help="also time the plain greedy at n = 256, d = 2^14 (about a minute)",
     )
+    parser.add_argument(
+        "--reference-only", action="store_true", help="only section 1 (n = 128, d = 2^14)"
+    )
     args = parser.parse_args()
     ns = [64, 128] if args.quick else [64, 128, 256]
     ds = [2**12, 2**14] if args.quick else [2**12, 2**14, 2**16]
@@ -249,6 +253,8 @@ def main():
         reference_point(args.repeats)
         if args.plain_n256:
             plain_n256()
+        if args.reference_only:
+            return
         cells, data, clocks, fitted = grid(ns, ds, args.repeats)
         slopes(cells, data, clocks, fitted)
         hybrid(128, ds[-1], args.repeats)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from attnbench.algorithms import bss as bss_module
 from attnbench.algorithms import get_reducer
 from attnbench.algorithms.bss import (

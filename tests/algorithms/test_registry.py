@@ -25,6 +25,8 @@ BUILTINS = {
     "uniform",
     "norm_sampling",
     "leverage_exact",
+    "bss",
+    "bss_hybrid",
 }
 
 

@@ -18,14 +18,17 @@ Accuracy.  For a Gaussian S, l~_i / l_i = k/(k - rho + 1) * F_i with F_i ~ F(r, 
 (the JL factor chi2_r / r over the Wishart factor chi2_{k-rho+1} / k); we take this as
 the model for the sparse S as well (the tests check it on four data families).  A union
 bound over the d columns gives a <= l~_i / l_i <= b for every i with probability
->= 1 - delta/2 (``score_bounds_``; about [1/4, 4] at the defaults, for any d).
+>= 1 - delta/2 (``score_bounds_``).  At the defaults [a, b] is about [1/4, 4] for n >= 64
+and any d (r grows with log d to keep it so), wider for small n: [0.2, 6.5] at n = 16.
 
 Sampling: i.i.d. draws with p_i = l~_i / sum_j l~_j, repeats merged (SamplingReducer).
 Then p_i >= l_i / (beta rho) with beta = sum_j l~_j / (a rho) (``overestimate_``, known
 after the fact; about 5 at the defaults).  Guarantee: ``n_components="auto"``,
 ceil(3 beta rho ln(4 rho/delta) / eps^2) draws, i.e. m = C n log(n/delta)/eps^2 with
 C = 3 beta, gives (1-eps)XX^T <= YY^T <= (1+eps)XX^T w.p. >= 1 - delta (matrix Chernoff,
-Tropp 2012, at delta/2, and the score bounds at delta/2).
+Tropp 2012, at delta/2, and the score bounds at delta/2).  No uniform share is mixed into
+p: with every column's factor bounded below by a, a share alpha would only multiply the
+draws by 1/(1 - alpha).
 Cost: O(nnz(X) (1 + r) + k n^2 + n^3 + d + m log d): the paper's nnz(X) + n^omega.
 """
 
@@ -43,8 +46,8 @@ from attnbench.algorithms.registry import register
 from attnbench.metrics import RANGE_RTOL
 from attnbench.validation import check_positive
 
-SKETCH_PER_TOKEN = 4  # default k = 4n: the Wishart factor stays within about [0.9, 2]
-JL_PER_LOG = 2.0  # default r = ceil(2 ln(4d/delta)): a ~ 1/4 for every d
+SKETCH_PER_TOKEN = 4  # default k = 4n: the sketch alone over-estimates by k/(k-n) = 4/3 on average
+JL_PER_LOG = 2.0  # default r = ceil(2 ln(4d/delta)): a ~ 1/4 for every d, one more ~2 reads of X
 
 
 def _resolve(value, auto, name):

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from attnbench.algorithms._kernels import weighted_columns
 from attnbench.validation import (
     check_matrix,
     check_n_components,
@@ -57,12 +58,20 @@ class Reducer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn the map from the d columns of X (n x d, dense or sparse) to m columns."""
+        self._fit_checked(check_matrix(X))
+        return self
+
+    def fit_transform(self, X, y=None):
+        """fit(X).transform(X), validating X once (validation costs about one read of X)."""
         X = check_matrix(X)
+        self._fit_checked(X)
+        return as_dense_output(self._transform(X))
+
+    def _fit_checked(self, X):
         self._check_params()
         self.n_features_in_ = X.shape[1]
         rng = None if self.deterministic else check_random_state(self.random_state)
         self._fit(X, rng)
-        return self
 
     def transform(self, X):
         """Return Y (n x m dense float64) for X with the d columns seen in fit."""
@@ -124,9 +133,7 @@ class ColumnSubsetReducer(Reducer):
     def _transform(self, X):
         if not sp.issparse(X):
             return X[:, self.selected_] * self.weights_
-        # COO has no column indexing; CSC and CSR slice columns in O(nnz).
-        X = X.tocsc() if X.format == "coo" else X
-        return X[:, self.selected_] @ sp.diags(self.weights_)
+        return weighted_columns(X, self.selected_, self.weights_)
 
 
 class SamplingReducer(ColumnSubsetReducer):
@@ -165,13 +172,14 @@ class SamplingReducer(ColumnSubsetReducer):
         raise NotImplementedError
 
 
-def chernoff_sample_size(k, eps, delta):
+def chernoff_sample_size(k, eps, delta, overestimate=1.0):
     """Draws that make leverage-score sampling a (1 +- eps) spectral approximation.
 
     With p_i = l_i / k (l_i the leverage scores, k = rank), each rescaled rank-one term
     has norm k/s in whitened coordinates, so the matrix Chernoff bound (Tropp 2012,
     Thm 1.1) gives failure probability <= 2k exp(-eps^2 s / (3k)); this is <= delta for
-    s = ceil(3 k ln(2k/delta) / eps^2).
+    s = ceil(3 k ln(2k/delta) / eps^2).  With approximate probabilities,
+    p_i >= l_i / (overestimate * k), the term norms grow by ``overestimate`` and so does s.
     """
     k = max(int(k), 1)
-    return math.ceil(3.0 * k * math.log(2.0 * k / delta) / eps**2)
+    return math.ceil(overestimate * 3.0 * k * math.log(2.0 * k / delta) / eps**2)

@@ -3,21 +3,15 @@ one +-1 per feature, placed in a uniformly random column.
 
 Guarantee: with m = ceil((n^2 + n)/(delta eps^2)) (``n_components="auto"``),
 (1-eps)XX^T <= YY^T <= (1+eps)XX^T w.p. >= 1 - delta (second-moment bound; see
-``_sparse_embedding``).  Cost: O(d) to build S, O(nnz(X)) to apply it.
+``_sparse_embedding``).  Cost: O(d) to build S, O(nnz(X)) to apply it in one read of X.
 """
 
-from attnbench.algorithms._sparse_embedding import embedding_n_components, sparse_embedding
-from attnbench.algorithms.base import ProjectionReducer
+from attnbench.algorithms._sparse_embedding import SparseEmbeddingReducer, embedding_n_components
 from attnbench.algorithms.registry import register
 
 
 @register("countsketch")
-class CountSketch(ProjectionReducer):
-    family = "projection"
-    deterministic = False
-    cost_model = "input_sparsity"
-    input_sparsity_time = True
-
+class CountSketch(SparseEmbeddingReducer):
     def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
         self.eps = eps
@@ -27,5 +21,5 @@ class CountSketch(ProjectionReducer):
     def _auto_n_components(self, n, d):
         return embedding_n_components(n, self.eps, self.delta)
 
-    def _make_components(self, X, rng):
-        return sparse_embedding(X.shape[1], self._resolve_n_components(*X.shape), 1, rng)
+    def _embedding_shape(self, n, d):
+        return self._resolve_n_components(n, d), 1

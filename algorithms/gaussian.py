@@ -5,13 +5,26 @@ sqrt(m) S^T V lie in [sqrt(m) - sqrt(k) - t, sqrt(m) + sqrt(k) + t] with probabi
 >= 1 - 2exp(-t^2/2) (Gordon's theorem; Vershynin 2012, Cor. 5.35).  Hence
 ``n_components="auto"``, m = ceil((sqrt(n) + sqrt(2 ln(2/delta)))^2 / (sqrt(1+eps) - 1)^2),
 gives (1-eps)XX^T <= YY^T <= (1+eps)XX^T with probability >= 1 - delta.
-Cost: d*m normals plus the product, nnz(X)*m.
+
+S is never stored: ``fit`` draws a 64-bit key, and ``transform`` regenerates S in row
+blocks of 2^22 entries from it (counter-based normals drawn in float32, ``_normals``),
+multiplying each block in float64 (DGEMM; a float32 product was faster but broke the
+contract that dense and sparse input agree to 1e-10).  Memory O(n m + 2^22) instead of
+O(d m); ``components_`` materialises S on request.  Dense C and F input give bitwise
+the same Y; sparse input is multiplied sparsely (O(nnz(X) m)) and agrees to rounding.  Cost: d*m normals plus the product, nnz(X)*m.
 """
 
 import math
 
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+from attnbench.algorithms._normals import normal_rows
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.registry import register
+
+BLOCK_ENTRIES = 2**22  # entries of S generated at a time: 16 MiB of float32
 
 
 def gordon_n_components(k, eps, delta):
@@ -35,8 +48,35 @@ class Gaussian(ProjectionReducer):
     def _auto_n_components(self, n, d):
         return gordon_n_components(n, self.eps, self.delta)
 
-    def _make_components(self, X, rng):
-        m = self._resolve_n_components(*X.shape)
-        S = rng.standard_normal((X.shape[1], m))
-        S *= 1.0 / math.sqrt(m) if m else 1.0
-        return S
+    def _fit(self, X, rng):
+        self.n_components_ = self._resolve_n_components(*X.shape)
+        self.key_ = int(rng.integers(2**64, dtype=np.uint64))
+
+    @property
+    def components_(self):
+        """S (d x m, float64), regenerated from ``key_``."""
+        check_is_fitted(self)
+        m = self.n_components_
+        S = normal_rows(self.key_, 0, self.n_features_in_, m).astype(np.float64)
+        return S * (1.0 / math.sqrt(m)) if m else S
+
+    def _transform(self, X):
+        n, d = X.shape
+        m = self.n_components_
+        Y = np.zeros((n, m))
+        if m == 0:
+            return Y
+        if sp.issparse(X):
+            X = X.tocsc()  # column blocks in O(nnz of the block)
+        rows = max(1, BLOCK_ENTRIES // m)
+        block = np.empty((min(rows, d), m), dtype=np.float32)
+        for j0 in range(0, d, rows):
+            S = normal_rows(self.key_, j0, min(rows, d - j0), m, out=block[: d - j0])
+            S = S.astype(np.float64)
+            if sp.issparse(X):
+                Y += X[:, j0 : j0 + rows] @ S
+            else:
+                # One contiguous copy of the block: the same DGEMM for C and F input.
+                Y += np.ascontiguousarray(X[:, j0 : j0 + rows]) @ S
+        Y *= 1.0 / math.sqrt(m)
+        return Y

@@ -6,22 +6,16 @@ Guarantee: m = ceil((n^2 + n)/(delta eps^2)) rounded up to a multiple of s
 (the CountSketch second-moment bound holds for every s).  Larger s buys smaller m
 with high probability: m = O(n log(n/delta)/eps^2) at s = O(log(n/delta)/eps)
 (Cohen 2016), with constants that are not proven tight, so "auto" keeps the
-second-moment size.  Cost: O(s d) to build S, O(s nnz(X)) to apply it.
+second-moment size.  Cost: O(s d) to build S, O(s nnz(X)) to apply it in one read of X.
 """
 
-from attnbench.algorithms._sparse_embedding import embedding_n_components, sparse_embedding
-from attnbench.algorithms.base import ProjectionReducer
+from attnbench.algorithms._sparse_embedding import SparseEmbeddingReducer, embedding_n_components
 from attnbench.algorithms.registry import register
 from attnbench.validation import check_positive
 
 
 @register("osnap")
-class OSNAP(ProjectionReducer):
-    family = "projection"
-    deterministic = False
-    cost_model = "input_sparsity"
-    input_sparsity_time = True
-
+class OSNAP(SparseEmbeddingReducer):
     def __init__(self, n_components="auto", s=4, eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
         self.s = s
@@ -32,7 +26,6 @@ class OSNAP(ProjectionReducer):
     def _auto_n_components(self, n, d):
         return embedding_n_components(n, self.eps, self.delta, self.s)
 
-    def _make_components(self, X, rng):
+    def _embedding_shape(self, n, d):
         s = check_positive(self.s, "s", integer=True)
-        m = self._resolve_n_components(*X.shape)
-        return sparse_embedding(X.shape[1], s * -(-m // s), s, rng)
+        return s * -(-self._resolve_n_components(n, d) // s), s

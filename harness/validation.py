@@ -60,7 +60,11 @@ def check_matrix(X, *, name="X", accept_sparse=True, dtype=(np.float64, np.float
     if values.dtype not in allowed:
         X = X.astype(allowed[0])
         values = X.data if sp.issparse(X) else X
-    if not np.isfinite(values).all():
+    # A finite sum (one pass, no temporary) proves every entry finite; only an
+    # overflowing or non-finite sum needs the elementwise check (scikit-learn's trick).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+    if not np.isfinite(total) and not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinity.")
     return X
 

@@ -1,0 +1,202 @@
+"""Speed of the sketch kernels, ``leverage_fast`` and ``gaussian`` (issue 3), as ratios.
+
+    .venv/bin/python scripts/bench_leverage_fast.py [--repeats 5] [--quick] [--clock wall]
+
+BLAS is limited to one thread (threadpoolctl), and everything timed runs on one thread.
+Every time is a ratio to one read of X (``X.sum()``; for CSR, summing ``data`` and
+``indices``) or to a peer, measured in the same repeat right before, so slow drifts of a
+shared machine cancel; the tables show the median over repeats and the spread (min-max).
+The default clock is the process's CPU time, which leaves out the time the process waits
+for a core on an oversubscribed machine (``--clock wall`` for wall time).  X is
+materialised before any clock starts, each timed call runs once untimed first
+(compilation, caches), and the garbage collector is off while timing.  Prints Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import clarkson_woodruff_transform
+from sklearn.random_projection import GaussianRandomProjection
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from attnbench.algorithms import get_reducer
+from attnbench.algorithms._kernels import apply_sparse_embedding
+
+M = 2048
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
+def seconds(fn):
+    gc.disable()
+    try:
+        start = clock()
+        fn()
+        return clock() - start
+    finally:
+        gc.enable()
+
+
+def ratios(candidates, baseline, repeats):
+    """{name: [t(candidate) / t(baseline) per repeat]} and the baseline's seconds."""
+    for fn in (baseline, *candidates.values()):
+        fn()
+    out = {name: [] for name in candidates}
+    base_seconds = []
+    for _ in range(repeats):
+        base = seconds(baseline)
+        base_seconds.append(base)
+        for name, fn in candidates.items():
+            out[name].append(seconds(fn) / base)
+    return out, float(np.median(base_seconds))
+
+
+def cell(values):
+    v = np.asarray(values)
+    return f"{np.median(v):.2f} ({v.min():.2f}-{v.max():.2f})"
+
+
+def dense(n, d, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, d))
+
+
+def csr(n, d, density, seed=0):
+    rng = np.random.default_rng(seed)
+    return sp.random(n, d, density=density, format="csr", random_state=rng,
+                     data_rvs=rng.standard_normal)
+
+
+def read_of(X):
+    if sp.issparse(X):
+        return lambda: (X.data.sum(), X.indices.sum())
+    return X.sum
+
+
+def fit_transform(name, X, **params):
+    return lambda: get_reducer(name, random_state=0, **params).fit_transform(X)
+
+
+def inputs(quick):
+    n = 256
+    sizes = [2**12, 2**14] if quick else [2**14, 2**16, 2**18]
+    cases = [(f"dense C, d=2^{int(math.log2(d))}", dense(n, d)) for d in sizes]
+    d_sparse = 2**16 if quick else 2**20
+    cases.append((f"CSR 1%, d=2^{int(math.log2(d_sparse))}", csr(n, d_sparse, 0.01)))
+    return cases
+
+
+def bench_sketches(cases, repeats):
+    print(f"\n## CountSketch / OSNAP at m = {M}, n = 256: time / one read of X\n")
+    print("fit_transform validates X (one read) and draws S; the kernel is the product alone.\n")
+    print("| X | read (ms) | countsketch fit_transform | countsketch kernel | "
+          "osnap s=4 fit_transform | scipy X @ S | scipy CWT on X.T |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, X in cases:
+        sketch = get_reducer("countsketch", n_components=M, random_state=0).fit(X)
+        S = sketch.components_
+        candidates = {
+            "countsketch": fit_transform("countsketch", X, n_components=M),
+            "kernel": lambda X=X, codes=sketch.codes_: apply_sparse_embedding(X, codes, M),
+            "osnap": fit_transform("osnap", X, n_components=M, s=4),
+            "scipy": lambda X=X, S=S: X @ S,
+            "cwt": lambda X=X: clarkson_woodruff_transform(X.T, M, rng=0),
+        }
+        r, base = ratios(candidates, read_of(X), repeats)
+        print(f"| {label} | {base * 1e3:.1f} | " + " | ".join(cell(r[k]) for k in candidates) + " |")
+
+
+def bench_leverage(cases, repeats):
+    print("\n## leverage_fast end to end, n = 256: time / one read of X\n")
+    print("| X | read (ms) | m = 2048 | m = auto | 2x jl_components, m = 2048 | "
+          "auto: draws, columns, overestimate |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, X in cases:
+        auto = get_reducer("leverage_fast", random_state=0).fit(X)
+        candidates = {
+            "m": fit_transform("leverage_fast", X, n_components=M),
+            "auto": fit_transform("leverage_fast", X),
+            "2r": fit_transform("leverage_fast", X, n_components=M,
+                                jl_components=2 * auto.jl_components_),
+        }
+        r, base = ratios(candidates, read_of(X), repeats)
+        print(f"| {label} | {base * 1e3:.1f} | " + " | ".join(cell(r[k]) for k in candidates)
+              + f" | {auto.n_draws_}, {auto.n_components_}, {auto.overestimate_:.2f} |")
+
+
+def bench_against_exact(quick, repeats):
+    d = 2**14 if quick else 2**18
+    print(f"\n## leverage_exact / leverage_fast, dense d = 2^{int(math.log2(d))}, m = {M}\n")
+    print("| n | leverage_fast / read | leverage_exact / leverage_fast |")
+    print("| --- | --- | --- |")
+    for n in (256, 512) if quick else (256, 512, 1024):
+        X = dense(n, d)
+        fast = fit_transform("leverage_fast", X, n_components=M)
+        exact = fit_transform("leverage_exact", X, n_components=M)
+        to_read, _ = ratios({"fast": fast}, read_of(X), repeats)
+        speedup, _ = ratios({"exact": exact}, fast, max(3, repeats // 2))
+        print(f"| {n} | {cell(to_read['fast'])} | {cell(speedup['exact'])} |")
+        del X
+
+
+def bench_gaussian(quick, repeats):
+    n, d = 256, 2**14 if quick else 2**16
+    X = dense(n, d)
+    print(f"\n## gaussian at m = {M}, n = {n}, d = 2^{int(math.log2(d))}\n")
+    ours = fit_transform("gaussian", X, n_components=M)
+    sklearn = lambda: GaussianRandomProjection(M, random_state=0).fit_transform(X)
+    speedup, ours_seconds = ratios({"sklearn": sklearn}, ours, repeats)
+    print("| gaussian (s) | sklearn GaussianRandomProjection / gaussian |")
+    print("| --- | --- |")
+    print(f"| {ours_seconds:.2f} | {cell(speedup['sklearn'])} |")
+
+
+def bench_slope(quick, repeats):
+    n = 256
+    ds = [2**k for k in range(12, 17 if quick else 21)]
+    print(f"\n## leverage_fast time against d (dense, n = {n}, m = {M})\n")
+    print("| d | seconds | / read |")
+    print("| --- | --- | --- |")
+    times = []
+    for d in ds:
+        X = dense(n, d)
+        fast = fit_transform("leverage_fast", X, n_components=M)
+        r, base = ratios({"fast": fast}, read_of(X), repeats)
+        t = float(np.median(r["fast"])) * base
+        times.append(t)
+        print(f"| 2^{int(math.log2(d))} | {t:.4f} | {cell(r['fast'])} |")
+        del X
+    slope, _ = np.polyfit(np.log(ds), np.log(times), 1)
+    tail, _ = np.polyfit(np.log(ds[-4:]), np.log(times[-4:]), 1)
+    print(f"\nlog-log slope over d = 2^{int(math.log2(ds[0]))}..2^{int(math.log2(ds[-1]))}: "
+          f"{slope:.2f} (last four sizes: {tail:.2f})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    parser.add_argument("--clock", choices=CLOCKS, default="cpu")
+    args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
+    with threadpool_limits(1):
+        blas = [f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
+                for i in threadpool_info()]
+        print(f"BLAS: {'; '.join(blas)}; repeats: {args.repeats}; clock: {args.clock}")
+        cases = inputs(args.quick)
+        bench_sketches(cases, args.repeats)
+        bench_leverage(cases, args.repeats)
+        del cases
+        bench_against_exact(args.quick, args.repeats)
+        bench_gaussian(args.quick, args.repeats)
+        bench_slope(args.quick, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

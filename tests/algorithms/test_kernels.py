@@ -1,0 +1,103 @@
+"""The one-pass sparse-embedding kernels and the counter-based normals."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+
+from _matrices import layouts, one_blas_thread  # noqa: F401
+from attnbench.algorithms import get_reducer
+from attnbench.algorithms._kernels import apply_sparse_embedding
+from attnbench.algorithms._normals import normal_rows
+from attnbench.algorithms._sparse_embedding import embedding_codes, embedding_matrix
+
+
+def sparse_X(n, d, seed, density=0.3):
+    rng = np.random.default_rng(seed)
+    return sp.random(n, d, density=density, random_state=rng, data_rvs=rng.standard_normal)
+
+
+@pytest.mark.parametrize("s", [1, 3])
+@pytest.mark.parametrize("n", [1, 6, 7])
+def test_embedding_is_X_times_S_bitwise_in_every_layout(s, n):
+    X = sparse_X(n, 300, seed=n).toarray()
+    codes = embedding_codes(300, 12 * s, s, np.random.default_rng(s))
+    S = embedding_matrix(codes, 12 * s).toarray()
+    assert np.all((S != 0).sum(axis=1) == s) and np.all(np.abs(S[S != 0]) == 1 / np.sqrt(s))
+    outputs = {k: apply_sparse_embedding(Xk, codes, 12 * s) for k, Xk in layouts(X).items()}
+    np.testing.assert_allclose(outputs["C"], X @ S, rtol=1e-13, atol=1e-13)
+    for name, Y in outputs.items():
+        assert Y.dtype == np.float64 and Y.shape == (n, 12 * s)
+        assert np.array_equal(Y, outputs["C"]), name
+
+
+def non_canonical(X, fmt):
+    """X in CSR or CSC with every entry stored as two halves, in reverse index order."""
+    X = X.asformat(fmt)
+    data, indices, indptr = [], [], [0]
+    for start, stop in zip(X.indptr[:-1], X.indptr[1:]):
+        half, where = X.data[start:stop][::-1] / 2, X.indices[start:stop][::-1]
+        data += [half, half]
+        indices += [where, where]
+        indptr.append(indptr[-1] + 2 * (stop - start))
+    return type(X)((np.concatenate(data), np.concatenate(indices), indptr), shape=X.shape)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_non_canonical_sparse_input_gives_the_canonical_result(fmt):
+    X = sparse_X(5, 40, seed=1)
+    messy = non_canonical(X, "csr").tocoo() if fmt == "coo" else non_canonical(X, fmt)
+    assert fmt == "coo" or not messy.has_canonical_format
+    codes = embedding_codes(40, 8, 2, np.random.default_rng(0))
+    expected = apply_sparse_embedding(X.toarray(), codes, 8)
+    np.testing.assert_array_equal(apply_sparse_embedding(messy, codes, 8), expected)
+
+
+def test_float32_input_accumulates_in_float64():
+    X = sparse_X(4, 500, seed=2).toarray().astype(np.float32)
+    codes = embedding_codes(500, 16, 1, np.random.default_rng(3))
+    Y = apply_sparse_embedding(X, codes, 16)
+    S = embedding_matrix(codes, 16)
+    assert Y.dtype == np.float64
+    np.testing.assert_allclose(Y, X.astype(np.float64) @ S.toarray(), rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,params", [("countsketch", {}), ("osnap", {"s": 4})])
+def test_sketch_reducers_apply_their_components(name, params):
+    X = sparse_X(8, 200, seed=4)
+    reducer = get_reducer(name, n_components=20, random_state=5, **params).fit(X)
+    Y = reducer.transform(X)
+    np.testing.assert_allclose(Y, X.toarray() @ reducer.components_.toarray(), rtol=1e-13,
+                               atol=1e-13)
+    assert get_reducer(name, n_components=0, random_state=5, **params).fit_transform(X).shape == (
+        8, 0)
+
+
+def test_normal_rows_do_not_depend_on_the_blocking():
+    whole = normal_rows(11, 0, 50, 7)
+    pieces = np.vstack([normal_rows(11, 0, 13, 7), normal_rows(11, 13, 37, 7)])
+    assert whole.dtype == np.float32
+    np.testing.assert_array_equal(whole, pieces)
+    # Odd m keeps the cosine of each row's last pair: the first m-1 entries match m+1.
+    np.testing.assert_array_equal(normal_rows(11, 0, 50, 8)[:, :7], whole)
+    assert not np.array_equal(normal_rows(12, 0, 50, 7), whole)
+
+
+def test_normal_rows_are_standard_normal():
+    # Kolmogorov-Smirnov on 20 keys x 50,000 draws: under N(0, 1) each p-value is uniform,
+    # so p < 0.01 happens Binomial(20, 0.01) times; more than 2 has probability 1e-3.
+    rejections = 0
+    for key in range(20):
+        x = normal_rows(key, 0, 100, 500).astype(np.float64).ravel()
+        rejections += stats.kstest(x, "norm").pvalue < 0.01
+    assert rejections <= 2
+    x = normal_rows(99, 0, 2000, 1000).astype(np.float64)
+    N = x.size
+    assert abs(x.mean()) < 5 / np.sqrt(N)
+    assert abs(x.var() - 1) < 5 * np.sqrt(2 / N)
+    # The cosine and sine of one pair are independent: no correlation.
+    assert abs(np.corrcoef(x[:, 0::2].ravel(), x[:, 1::2].ravel())[0, 1]) < 5 / np.sqrt(N / 2)
+    # Tails: P(|z| > 3) = 0.0027, within 5 binomial standard deviations.
+    tail = np.mean(np.abs(x) > 3)
+    p3 = 2 * stats.norm.sf(3)
+    assert abs(tail - p3) < 5 * np.sqrt(p3 * (1 - p3) / N)

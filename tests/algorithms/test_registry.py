@@ -27,6 +27,10 @@ BUILTINS = {
     "leverage_exact",
     "bss",
     "bss_hybrid",
+    "leverage_fast",
+    "peer_sklearn_gaussian",
+    "peer_sklearn_sparse",
+    "peer_scipy_cwt",
 }
 
 

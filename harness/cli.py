@@ -17,6 +17,14 @@ from attnbench.executors import EXECUTORS, ExecutorError
 from attnbench.metrics import METRICS, AttentionReference, evaluate
 from attnbench.store import DEFAULT_STORE, StoreError
 
+PLUGIN_OPTION = click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="a reducer file to load (repeatable)",
+)
+
 
 @click.group()
 @click.version_option(package_name="attnbench")
@@ -28,13 +36,7 @@ def main():
 @click.argument(
     "what", type=click.Choice(["reducers", "datasets", "presets", "metrics"]), default="reducers"
 )
-@click.option(
-    "--plugin",
-    "plugins",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="a reducer file to load first (repeatable)",
-)
+@PLUGIN_OPTION
 def list_cmd(what, plugins):
     """List reducers (family, cost model), dataset families, presets or metrics."""
     console = Console()
@@ -124,13 +126,7 @@ def _fail(exc):
 @click.option("--timeout", type=float, help="seconds per cell (overrides the config)")
 @click.option("--repeats", type=int, help="timed repeats per cell")
 @click.option("--threads", type=int, help="BLAS threads per cell")
-@click.option(
-    "--plugin",
-    "plugins",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="a reducer file to load (repeatable)",
-)
+@PLUGIN_OPTION
 @click.option("--only", multiple=True, help="run only these reducers (repeatable)")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
 @click.option(
@@ -200,18 +196,10 @@ def _show(store, run):
     )
     ok = df[df["status"] == "ok"]
     if not ok.empty:
-        summary = (
-            ok.groupby(["dataset.family", "reducer"])
-            .agg(
-                cells=("key", "size"),
-                m=("m", "median"),
-                time_s=("time_median", "median"),
-                err_over_r=("attn_err_over_r", "median"),
-                skill=("skill", "median"),
-                spectral_eps=("spectral_eps", "median"),
-            )
-            .reset_index()
-        )
+        from attnbench.report import prepare_cells, summary_frame  # matplotlib: load on use
+
+        shown = ["family", "reducer", "cells", "m", "time_s", "err_over_r", "skill", "spectral_eps"]
+        summary = summary_frame(prepare_cells(ok))[shown]
         table = Table(*summary.columns, title="medians over cells")
         for row in summary.itertuples(index=False):
             table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
@@ -311,13 +299,7 @@ def report(run, store, out):
     help="exit 1 when the candidate is slower than a baseline by more than this factor "
     "(time ratio at equal error)",
 )
-@click.option(
-    "--plugin",
-    "plugins",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="another reducer file to load (repeatable)",
-)
+@PLUGIN_OPTION
 @click.option("--repeats", type=int, help="timed repeats per cell")
 @click.option("--resume", is_flag=True, help="continue (or reuse) the latest identical comparison")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")

@@ -53,6 +53,11 @@ def embedding_matrix(codes, m):
     return sp.csr_matrix((values.ravel(), (codes.T >> 1).ravel(), indptr), shape=(d, m))
 
 
+def sparse_embedding(d, m, s, rng):
+    """A d x m CSR matrix with s nonzeros +-1/sqrt(s) per row, one in each block of m/s."""
+    return embedding_matrix(embedding_codes(d, m, s, rng), m)
+
+
 class SparseEmbeddingReducer(ProjectionReducer):
     """Y = X S for a sparse embedding S, applied in one read of X.
 

@@ -148,12 +148,15 @@ def bench_gaussian(quick, repeats):
     n, d = 256, 2**14 if quick else 2**16
     X = dense(n, d)
     print(f"\n## gaussian at m = {M}, n = {n}, d = 2^{int(math.log2(d))}\n")
-    ours = fit_transform("gaussian", X, n_components=M)
     sklearn = lambda: GaussianRandomProjection(M, random_state=0).fit_transform(X)
-    speedup, ours_seconds = ratios({"sklearn": sklearn}, ours, repeats)
-    print("| gaussian (s) | sklearn GaussianRandomProjection / gaussian |")
-    print("| --- | --- |")
-    print(f"| {ours_seconds:.2f} | {cell(speedup['sklearn'])} |")
+    candidates = {p: fit_transform("gaussian", X, n_components=M, precision=p)
+                  for p in ("double", "single")}
+    speedup, sklearn_seconds = ratios(candidates, sklearn, repeats)
+    print("| sklearn GaussianRandomProjection (s) | sklearn / gaussian, precision=double | "
+          "sklearn / gaussian, precision=single |")
+    print("| --- | --- | --- |")
+    inverse = {p: 1 / np.asarray(v) for p, v in speedup.items()}
+    print(f"| {sklearn_seconds:.2f} | {cell(inverse['double'])} | {cell(inverse['single'])} |")
 
 
 def bench_slope(quick, repeats):
@@ -182,6 +185,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument("--clock", choices=CLOCKS, default="cpu")
+    parser.add_argument("--only", choices=["sketches", "leverage", "exact", "gaussian", "slope"],
+                        nargs="+", help="run only these sections")
     args = parser.parse_args()
     global clock
     clock = CLOCKS[args.clock]
@@ -189,13 +194,20 @@ def main():
         blas = [f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
                 for i in threadpool_info()]
         print(f"BLAS: {'; '.join(blas)}; repeats: {args.repeats}; clock: {args.clock}")
-        cases = inputs(args.quick)
-        bench_sketches(cases, args.repeats)
-        bench_leverage(cases, args.repeats)
-        del cases
-        bench_against_exact(args.quick, args.repeats)
-        bench_gaussian(args.quick, args.repeats)
-        bench_slope(args.quick, args.repeats)
+        wanted = set(args.only or ["sketches", "leverage", "exact", "gaussian", "slope"])
+        if wanted & {"sketches", "leverage"}:
+            cases = inputs(args.quick)
+            if "sketches" in wanted:
+                bench_sketches(cases, args.repeats)
+            if "leverage" in wanted:
+                bench_leverage(cases, args.repeats)
+            del cases
+        if "exact" in wanted:
+            bench_against_exact(args.quick, args.repeats)
+        if "gaussian" in wanted:
+            bench_gaussian(args.quick, args.repeats)
+        if "slope" in wanted:
+            bench_slope(args.quick, args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""gaussian: S regenerated in row blocks from a key (counter-based normals, SGEMM)."""
+"""gaussian: S regenerated in row blocks from a key (counter-based normals)."""
 
 import numpy as np
 import pytest
@@ -36,6 +36,21 @@ def test_layouts_and_seeds():
     assert np.array_equal(again, outputs["csr"])
     other = get_reducer("gaussian", n_components=40, random_state=4).fit_transform(X)
     assert relative_error(other, outputs["csr"]) > 0.5
+
+
+def test_single_precision_products():
+    X = make("sparse", 9, 2500, seed=2)
+    double = get_reducer("gaussian", n_components=40, random_state=3).fit_transform(X.toarray())
+    single = {k: get_reducer("gaussian", n_components=40, precision="single", random_state=3)
+              .fit_transform(Xk) for k, Xk in layouts(X).items()}
+    assert single["C"].dtype == np.float64
+    assert np.array_equal(single["C"], single["F"])
+    assert 0 < relative_error(single["C"], double) < 1e-6  # SGEMM: float32 rounding only
+    # Sparse input is multiplied sparsely in float64 whatever the precision.
+    sparse_double = get_reducer("gaussian", n_components=40, random_state=3).fit_transform(X)
+    np.testing.assert_array_equal(single["csr"], sparse_double)
+    with pytest.raises(ValueError, match="precision"):
+        get_reducer("gaussian", precision="half").fit(X)
 
 
 def test_block_size_changes_only_rounding(monkeypatch):

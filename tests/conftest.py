@@ -1,6 +1,7 @@
 """Shared fixtures; plain helpers live in tests/_support.py."""
 
 import pytest
+
 from _support import gaussian_matrix
 
 

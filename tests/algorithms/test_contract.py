@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _support import gaussian_matrix, make_reducer, sparse_matrix
 
+from _support import gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.algorithms import get_reducer_class, list_reducers
 from attnbench.algorithms.base import FAMILIES
 from attnbench.cost_models import COST_MODELS

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import pytest
-from _support import gaussian_matrix, make_reducer
 
+from _support import gaussian_matrix, make_reducer
 from attnbench.metrics import AttentionReference, evaluate
 
 SEEDS = 200

@@ -4,8 +4,9 @@ Expected failures are named here with the reason; every other check must pass
 (scikit-learn itself skips its array-API checks unless SCIPY_ARRAY_API is set).
 """
 
-from _support import builtin_reducers, make_reducer
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from _support import builtin_reducers, make_reducer
 
 EXPECTED_FAILURES = {
     # Our one validation helper rejects object arrays with a TypeError (the contract

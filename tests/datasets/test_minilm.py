@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _support import minilm_available
 
+from _support import minilm_available
 from attnbench.datasets import DatasetSpec, make_dataset, minilm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.npz"

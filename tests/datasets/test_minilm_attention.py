@@ -6,8 +6,8 @@ import importlib.util
 
 import numpy as np
 import pytest
-from _support import builtin_reducers, minilm_available
 
+from _support import builtin_reducers, minilm_available
 from attnbench.datasets import DatasetSpec, make_dataset, make_qkv, minilm
 from attnbench.datasets import minilm_attention as family
 from attnbench.metrics import attention

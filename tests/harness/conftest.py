@@ -6,9 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from _support import HOSTILE, HOSTILE_PARAM
 from click.testing import CliRunner
 
+from _support import HOSTILE, HOSTILE_PARAM
 from attnbench import api
 from attnbench.cli import main
 from attnbench.config import parse_config

@@ -2,8 +2,8 @@ import math
 
 import numpy as np
 import pytest
-from _support import builtin_reducers, gaussian_matrix, make_reducer, sparse_matrix
 
+from _support import builtin_reducers, gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.algorithms import get_reducer_class
 from attnbench.asymmetric import (
     AsymmetricReference,
@@ -11,7 +11,6 @@ from attnbench.asymmetric import (
     fit_shared,
 )
 from attnbench.metrics import AttentionReference, evaluate, value_matrix
-
 
 # leverage_fast sketches with k = 4 * (rows of the fitted matrix) columns and draws its JL
 # directions in the sketch's whitened basis, so [X; X] gets another, equally valid, estimate

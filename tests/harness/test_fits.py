@@ -4,8 +4,8 @@ import textwrap
 
 import numpy as np
 import pytest
-from _support import synthetic_cells
 
+from _support import synthetic_cells
 from attnbench import fits
 from attnbench.cost_models import OMEGA_BLAS, OMEGA_PAPER
 

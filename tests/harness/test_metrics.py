@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _support import gaussian_matrix, make_reducer, sparse_matrix
 
+from _support import gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.metrics import METRICS, AttentionReference, attention, evaluate, gram
 
 

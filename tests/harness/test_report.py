@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
-from _support import synthetic_cells
 from click.testing import CliRunner
 
+from _support import synthetic_cells
 from attnbench import claims, figures, fits
 from attnbench.cli import main
 from attnbench.report import (

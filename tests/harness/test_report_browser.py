@@ -17,8 +17,9 @@ import time
 
 import numpy as np
 import pytest
-from _support import HOSTILE
 from matplotlib.image import imread
+
+from _support import HOSTILE
 
 BROWSER = next(
     (shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)),

@@ -8,7 +8,7 @@ adding one file.
 import importlib
 import pkgutil
 
-from attnbench.algorithms.base import ProjectionReducer, Reducer, SamplingReducer
+from attnbench.algorithms.base import ProjectionReducer, Reducer, SamplingReducer, SizedReducer
 from attnbench.algorithms.registry import (
     BrokenPluginError,
     UnknownReducerError,
@@ -29,6 +29,7 @@ __all__ = [
     "ProjectionReducer",
     "Reducer",
     "SamplingReducer",
+    "SizedReducer",
     "UnknownReducerError",
     "broken_plugins",
     "get_reducer",

@@ -11,19 +11,13 @@ import warnings
 import numpy as np
 from sklearn.exceptions import DataDimensionalityWarning
 
-from attnbench.algorithms.base import Reducer
+from attnbench.algorithms.base import SizedReducer
 from attnbench.algorithms.gaussian import gordon_n_components
 
 
-class PeerReducer(Reducer):
+class PeerReducer(SizedReducer):
     family = "projection"
     deterministic = False
-
-    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
-        self.n_components = n_components
-        self.eps = eps
-        self.delta = delta
-        self.random_state = random_state
 
     def _fit(self, X, rng):
         self.n_components_ = self._resolve_n_components(*X.shape)

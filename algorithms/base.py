@@ -110,6 +110,19 @@ class Reducer(TransformerMixin, BaseEstimator):
         return tags
 
 
+class SizedReducer(Reducer):
+    """A randomized reducer sized by (eps, delta): ``n_components="auto"`` gives the m of
+    its documented (1 +- eps) guarantee with probability 1 - delta."""
+
+    deterministic = False
+
+    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
+        self.n_components = n_components
+        self.eps = eps
+        self.delta = delta
+        self.random_state = random_state
+
+
 class ProjectionReducer(Reducer):
     """Y = X @ components_, with components_ a d x m matrix (dense or sparse)."""
 
@@ -136,7 +149,7 @@ class ColumnSubsetReducer(Reducer):
         return weighted_columns(X, self.selected_, self.weights_)
 
 
-class SamplingReducer(ColumnSubsetReducer):
+class SamplingReducer(SizedReducer, ColumnSubsetReducer):
     """Column sampling with rescaling (Drineas, Kannan, Mahoney 2006).
 
     Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``),
@@ -144,14 +157,6 @@ class SamplingReducer(ColumnSubsetReducer):
     its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
     m = len(selected_) <= s.  Cost: computing p, plus O(d + s log d) for the draws.
     """
-
-    deterministic = False
-
-    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
-        self.n_components = n_components
-        self.eps = eps
-        self.delta = delta
-        self.random_state = random_state
 
     def _fit(self, X, rng):
         n, d = X.shape

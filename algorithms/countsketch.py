@@ -7,17 +7,12 @@ Guarantee: with m = ceil((n^2 + n)/(delta eps^2)) (``n_components="auto"``),
 """
 
 from attnbench.algorithms._sparse_embedding import SparseEmbeddingReducer, embedding_n_components
+from attnbench.algorithms.base import SizedReducer
 from attnbench.algorithms.registry import register
 
 
 @register("countsketch")
-class CountSketch(SparseEmbeddingReducer):
-    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
-        self.n_components = n_components
-        self.eps = eps
-        self.delta = delta
-        self.random_state = random_state
-
+class CountSketch(SizedReducer, SparseEmbeddingReducer):
     def _auto_n_components(self, n, d):
         return embedding_n_components(n, self.eps, self.delta)
 

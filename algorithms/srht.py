@@ -17,23 +17,17 @@ import numpy as np
 import scipy.fft
 import scipy.sparse as sp
 
-from attnbench.algorithms.base import Reducer
+from attnbench.algorithms.base import SizedReducer
 from attnbench.algorithms.registry import register
 
 ROW_BLOCK_BYTES = 64 * 2**20  # densify sparse input at most this much at a time
 
 
 @register("srht")
-class SRHT(Reducer):
+class SRHT(SizedReducer):
     family = "projection"
     deterministic = False
     cost_model = "fast_transform"
-
-    def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
-        self.n_components = n_components
-        self.eps = eps
-        self.delta = delta
-        self.random_state = random_state
 
     def _auto_n_components(self, n, d):
         a = math.sqrt(n) + math.sqrt(8.0 * math.log(3.0 * d / self.delta))

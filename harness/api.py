@@ -25,7 +25,7 @@ from attnbench.executors import make_executor
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS
-from attnbench.store import DEFAULT_STORE, Store
+from attnbench.store import DEFAULT_STORE, Store, read_run
 
 
 def _progress(enabled):
@@ -133,12 +133,7 @@ def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):
     """
     from attnbench.config import parse_config
 
-    db = Store(store)
-    try:
-        info = db.run_info(which)
-        old = db.cells(info["id"])
-    finally:
-        db.close()
+    info, old = read_run(store, which)
     config = parse_config(info["config"], f"run {info['id']}")
     keep = {k: v for k, v in info["settings"].items() if k != "only"}
     new_id = run(config, store, progress=progress, only=info["settings"].get("only"), **keep)

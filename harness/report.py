@@ -31,7 +31,7 @@ from attnbench import claims as paper_claims
 from attnbench import figures
 from attnbench.fits import analyse, zipped_axes
 from attnbench.metrics import METRICS
-from attnbench.store import Store
+from attnbench.store import read_run
 
 TABLE_FORMATS = ("md", "tex", "csv")
 
@@ -750,12 +750,7 @@ def report(store, run="latest", out=None):
 
     ``out`` defaults to reports/run-ID.
     """
-    db = Store(store)
-    try:
-        info = db.run_info(run)
-        cells = db.cells(info["id"])
-    finally:
-        db.close()
+    info, cells = read_run(store, run)
     out = Path(out) if out else Path("reports") / f"run-{info['id']}"
     build_report(cells, info, out)
     return out

@@ -204,6 +204,16 @@ class Store:
         return flatten_cells(raw)
 
 
+def read_run(path, run="latest"):
+    """(run info, cells DataFrame) of a stored run, with the file closed afterwards."""
+    db = Store(path)
+    try:
+        info = db.run_info(run)
+        return info, db.cells(info["id"])
+    finally:
+        db.close()
+
+
 def _json_or_none(value):
     return None if value is None else json.dumps(value, sort_keys=True)
 

@@ -65,7 +65,7 @@ import scipy.sparse as sp
 
 from attnbench.algorithms.base import ColumnSubsetReducer
 from attnbench.algorithms.registry import register
-from attnbench.metrics import RANGE_RTOL, gram
+from attnbench.linalg import gram, range_eigh
 from attnbench.validation import check_positive
 
 # Slacks closer than TIE_RTOL times the largest |weighted| quadratic form are ties: far
@@ -132,9 +132,8 @@ class _SparseColumns:
 
 def whiten(X):
     """The non-zero columns of X, whitened on range(XX^T): (columns, their indices, rank)."""
-    lam, U = np.linalg.eigh(gram(X))
-    keep = lam > RANGE_RTOL * lam[-1] if lam[-1] > 0 else np.zeros(lam.size, bool)
-    B = (U[:, keep] / np.sqrt(lam[keep])).T
+    lam, U = range_eigh(gram(X))
+    B = (U / np.sqrt(lam)).T
     if sp.issparse(X):
         X = X.tocsc()
         nonzero = np.flatnonzero(np.asarray(abs(X).sum(axis=0)).ravel())

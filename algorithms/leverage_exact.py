@@ -12,15 +12,13 @@ import numpy as np
 
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
-from attnbench.metrics import RANGE_RTOL, gram
+from attnbench.linalg import column_sq_norms, gram, range_eigh
 
 
 def exact_leverage_scores(X):
     """Leverage scores of the d columns of X and the rank of X (float64)."""
-    lam, U = np.linalg.eigh(gram(X))
-    keep = lam > RANGE_RTOL * lam.max() if lam.max() > 0 else np.zeros(lam.size, bool)
-    Z = np.asarray(X.T @ U[:, keep]) / np.sqrt(lam[keep])
-    return np.einsum("ij,ij->i", Z, Z), int(keep.sum())
+    lam, U = range_eigh(gram(X))
+    return column_sq_norms(X, U / np.sqrt(lam)), lam.size
 
 
 @register("leverage_exact")

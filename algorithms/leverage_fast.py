@@ -43,7 +43,7 @@ from attnbench.algorithms._kernels import apply_sparse_embedding, column_norms_a
 from attnbench.algorithms._sparse_embedding import embedding_codes
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
-from attnbench.metrics import RANGE_RTOL
+from attnbench.linalg import RANGE_RTOL
 from attnbench.validation import check_positive
 
 SKETCH_PER_TOKEN = 4  # default k = 4n: the sketch alone over-estimates by k/(k-n) = 4/3 on average
@@ -60,7 +60,7 @@ def jl_directions(Y, r, rng):
     R^T R = Y Y^T (n x n, O(k n^2)); R is its Cholesky factor, the R of a QR of Y^T up
     to signs, and W = R^{-1} when LAPACK's condition estimate of R is below
     1/sqrt(RANGE_RTOL) (eigenvalues of YY^T within RANGE_RTOL of the largest, as in
-    ``attnbench.metrics``).  Otherwise (rank-deficient X) an eigendecomposition of
+    ``attnbench.linalg``).  Otherwise (rank-deficient X) an eigendecomposition of
     Y Y^T keeps the eigenvalues above RANGE_RTOL times the largest.
     """
     gram = Y @ Y.T

@@ -13,7 +13,7 @@ import numpy as np
 
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.registry import register
-from attnbench.metrics import RANGE_RTOL, gram
+from attnbench.linalg import gram, range_eigh
 
 
 @register("svd")
@@ -27,9 +27,9 @@ class SVD(ProjectionReducer):
         self.n_components = n_components
 
     def _make_components(self, X, rng):
-        lam, U = np.linalg.eigh(gram(X))
+        lam, U = range_eigh(gram(X))
         lam, U = lam[::-1], U[:, ::-1]
-        rank = int(np.sum(lam > RANGE_RTOL * lam[0])) if lam[0] > 0 else 0
+        rank = lam.size
         m = rank if self.n_components is None else min(int(self.n_components), rank)
         self.singular_values_ = np.sqrt(lam[:m])
         # W = X^T U_m / sigma: the top right singular vectors, d x m.

@@ -16,7 +16,8 @@ import scipy.sparse as sp
 
 from attnbench.datasets.registry import FLOAT64_BYTES, get_family
 from attnbench.datasets.spec import DatasetSpec
-from attnbench.datasets.stats import LEVERAGE_BLOCK_BYTES, compute_stats, row_sq_norms
+from attnbench.datasets.stats import compute_stats, row_sq_norms
+from attnbench.linalg import BLOCK_BYTES
 
 MAX_BYTES_ENV = "ATTNBENCH_MAX_BYTES"
 DEFAULT_MAX_BYTES = 2 * 2**30
@@ -64,7 +65,7 @@ def estimate_bytes(spec):
     """Peak bytes of :func:`make_dataset`: the family's generation, plus the statistics
     (the n x n Gram matrix, its eigenvectors and a copy, per-column arrays, and one
     leverage block)."""
-    statistics = FLOAT64_BYTES * (3 * spec.n * spec.n + 3 * spec.d) + LEVERAGE_BLOCK_BYTES
+    statistics = FLOAT64_BYTES * (3 * spec.n * spec.n + 3 * spec.d) + BLOCK_BYTES
     return get_family(spec.family).estimate_bytes(spec) + statistics
 
 

@@ -23,10 +23,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from attnbench.metrics import RANGE_RTOL, gram
+from attnbench.linalg import column_sq_norms, gram, range_eigh
 from attnbench.validation import check_matrix
-
-LEVERAGE_BLOCK_BYTES = 4 * 2**20  # working memory of one block of leverage scores
 
 
 def row_sq_norms(X):
@@ -55,30 +53,14 @@ def column_nnz(X):
     return np.count_nonzero(X, axis=0)
 
 
-def column_leverage(X, W):
-    """l_i = ||W^T X_i||^2 for each column X_i; with W = U_k diag(lambda_k)^{-1/2} these
-    are the leverage scores X_i^T G^+ X_i.  Runs over blocks of columns."""
-    Xt = X.T.tocsr() if sp.issparse(X) else X.T
-    d, k = Xt.shape[0], W.shape[1]
-    if k == 0:
-        return np.zeros(d)
-    block = max(1, LEVERAGE_BLOCK_BYTES // (8 * k))
-    scores = np.empty(d)
-    for start in range(0, d, block):
-        projected = np.asarray(Xt[start:start + block] @ W)
-        scores[start:start + block] = np.einsum("ij,ij->i", projected, projected)
-    return scores
-
-
 def compute_stats(X):
     """The statistics of X (n x d, dense or sparse) as a JSON-safe dict; see the module."""
     X = check_matrix(X)
     n, d = X.shape
     G = gram(X)
-    lam, U = np.linalg.eigh(G)
-    lam_max = max(float(lam[-1]), 0.0)
-    keep = lam > RANGE_RTOL * lam_max if lam_max > 0 else np.zeros(n, dtype=bool)
-    leverage = column_leverage(X, U[:, keep] / np.sqrt(lam[keep]))
+    lam, U = range_eigh(G)
+    lam_max = float(lam[-1]) if lam.size else 0.0
+    leverage = column_sq_norms(X, U / np.sqrt(lam))
     frobenius_sq = float(np.trace(G))
     col_nnz = column_nnz(X).astype(np.int64)
     return {
@@ -89,7 +71,7 @@ def compute_stats(X):
         "frobenius_sq": frobenius_sq,
         "spectral_norm_sq": lam_max,
         "stable_rank": frobenius_sq / lam_max if lam_max > 0 else 0.0,
-        "rank": int(keep.sum()),
+        "rank": int(lam.size),
         "max_leverage": float(leverage.max()),
         "mean_leverage": float(leverage.mean()),
         "r": float(np.abs(G).max()),

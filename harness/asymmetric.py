@@ -26,7 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from attnbench.datasets import scale_pair_to_r
-from attnbench.metrics import METRICS, Metric, attention, check_reduced, compute_metrics
+from attnbench.linalg import attention
+from attnbench.metrics import METRICS, Metric, check_reduced, compute_metrics
 from attnbench.validation import check_matrix
 
 ASYMMETRIC_METRICS = {name: m for name, m in METRICS.items() if name != "spectral_eps"}

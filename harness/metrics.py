@@ -15,27 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from attnbench.linalg import attention, gram, range_eigh
 from attnbench.validation import check_matrix
 
 V_COLUMNS = 64
 V_SEED = 20230410  # the fixed seed of the value matrix V used by output_err
-RANGE_RTOL = 1e-10  # eigenvalues below RANGE_RTOL * lambda_max(XX^T) are outside its range
 LEAK_RTOL = 1e-8  # relative mass of YY^T outside range(XX^T) that makes spectral_eps inf
-
-
-def gram(X):
-    """XX^T as a dense float64 n x n array (sparse X is multiplied sparsely)."""
-    G = X @ X.T
-    return np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
-
-
-def attention(G):
-    """A = D^{-1} exp(G) row-normalised, with each row's max subtracted first."""
-    G = np.asarray(G, dtype=np.float64)
-    if G.shape[1] == 0:
-        raise ValueError("attention needs at least one column.")
-    E = np.exp(G - G.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
 
 
 def value_matrix(n, columns=V_COLUMNS, seed=V_SEED):
@@ -59,11 +44,10 @@ class AttentionReference:
         self.deviation_from_uniform = float(np.abs(self.A - 1.0 / self.n).max())
         self.V = value_matrix(self.n)
         self.AV = self.A @ self.V
-        lam, U = np.linalg.eigh(self.G)
-        keep = lam > RANGE_RTOL * max(lam.max(), 0.0) if lam.max() > 0 else np.zeros_like(lam, bool)
-        self.range_basis = U[:, keep]
-        self.range_eigenvalues = lam[keep]
-        self.lambda_max = float(lam.max()) if lam.size else 0.0
+        lam, U = range_eigh(self.G)
+        self.range_basis = U
+        self.range_eigenvalues = lam
+        self.lambda_max = float(lam[-1]) if lam.size else 0.0
 
 
 @dataclass(frozen=True)

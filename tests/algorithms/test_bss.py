@@ -23,7 +23,8 @@ from attnbench.algorithms.bss import (
     twice_ramanujan,
     whiten,
 )
-from attnbench.metrics import RANGE_RTOL, evaluate
+from attnbench.linalg import RANGE_RTOL
+from attnbench.metrics import evaluate
 
 RATIO_RTOL = 1e-8
 

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from attnbench.datasets import DatasetSpec, get_family, list_families, make_dataset
 from attnbench.datasets.sparse import bernoulli_positions
-from attnbench.datasets.stats import LEVERAGE_BLOCK_BYTES
+from attnbench.linalg import BLOCK_BYTES
 
 REAL = {"minilm", "minilm_attention"}  # data of a real model: tested in their own files
 SYNTHETIC = [name for name in list_families() if name not in REAL]
@@ -114,7 +114,7 @@ def test_sparse_generation_memory_is_order_nnz():
     assert generate_peak < 40 * X.nnz + 16 * spec.n + 2**16
     assert generate_peak < dense_bytes / 200
     # Statistics: the n x n Gram matrix and its eigenvectors, blocks of leverage scores.
-    assert total_peak < 40 * X.nnz + 32 * spec.n**2 + 3 * LEVERAGE_BLOCK_BYTES
+    assert total_peak < 40 * X.nnz + 32 * spec.n**2 + 3 * BLOCK_BYTES
     assert total_peak < dense_bytes / 8
 
 

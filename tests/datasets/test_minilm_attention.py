@@ -10,7 +10,7 @@ import pytest
 from _support import builtin_reducers, minilm_available
 from attnbench.datasets import DatasetSpec, make_dataset, make_qkv, minilm
 from attnbench.datasets import minilm_attention as family
-from attnbench.metrics import attention
+from attnbench.linalg import attention
 
 needs_extra = pytest.mark.skipif(
     not minilm_available(),

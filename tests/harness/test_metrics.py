@@ -3,7 +3,8 @@ import pytest
 import scipy.sparse as sp
 
 from _support import gaussian_matrix, make_reducer, sparse_matrix
-from attnbench.metrics import METRICS, AttentionReference, attention, evaluate, gram
+from attnbench.linalg import attention, gram
+from attnbench.metrics import METRICS, AttentionReference, evaluate
 
 
 def test_attention_rows_are_probability_vectors():

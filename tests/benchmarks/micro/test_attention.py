@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from attnbench.algorithms import get_reducer
-from attnbench.metrics import METRICS, AttentionReference, attention, evaluate, gram
+from attnbench.linalg import attention, gram
+from attnbench.metrics import METRICS, AttentionReference, evaluate
 
 N, D = 64, 8192
 

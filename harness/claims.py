@@ -13,9 +13,9 @@ The O() constants are not given, so a part is judged only on what data can refut
   factors).  Judged at ω = 3 (dense BLAS); ω = 2.373 is shown next to it.
 - size: along a swept n, m / bound(n) does not grow (within-line slope <= SLOPE_SLACK).
   Only theory-sized cells count (n_components "auto" or the reducer's default).
-- error: in the paper's regime r < 0.1, attn_err_inf <= r (the O(r) constant taken as 1)
-  in a fraction of cells whose 95% Clopper-Pearson interval reaches 1 − δ (randomized),
-  or in every cell (deterministic).
+- error: in the paper's regime r < PAPER_REGIME_R (0.1), attn_err_inf <= r (the O(r)
+  constant taken as 1) in a fraction of cells whose 95% Clopper-Pearson interval reaches
+  1 − δ (randomized), or in every cell (deterministic).
 
 Verdicts: ``holds``, ``fails``, ``not tested`` (the run lacks what the check needs),
 ``absent`` (the reducer is not in the run).
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from attnbench.cost_models import OMEGA_BLAS, OMEGA_PAPER
 from attnbench.fits import model_stats, within_line_slope
+from attnbench.intervals import LEVEL, proportion_interval
 
 SLOPE_SLACK = 0.1
 PAPER_REGIME_R = 0.1
@@ -189,16 +189,16 @@ def _size_part(claim, reducer, cells, fits, delta):
 def _error_part(claim, reducer, cells, delta):
     regime = cells[cells["dataset.r"] < PAPER_REGIME_R]
     if regime.empty:
-        return "not tested", "no cell in the paper's regime r < 0.1"
+        return "not tested", f"no cell in the paper's regime r < {PAPER_REGIME_R:g}"
     err = regime["attn_err_over_r"].to_numpy(float)
     k, total = int(np.sum(err <= ERROR_CONSTANT)), len(err)
-    ci = binomtest(k, total).proportion_ci(confidence_level=0.95, method="exact")
+    low, high = proportion_interval(k, total)
     text = (
-        f"err ≤ r in {k}/{total} cells (95% CI {ci.low:.2f}–{ci.high:.2f}); "
+        f"err ≤ r in {k}/{total} cells ({LEVEL:.0%} CI {low:.2f}–{high:.2f}); "
         f"max err/r {np.nanmax(err):.3g}; median skill {regime['skill'].median():.2f}"
     )
     if claim.uses_delta:
-        return ("holds" if ci.high >= 1 - delta else "fails"), text + f"; needs ≥ {1 - delta:g}"
+        return ("holds" if high >= 1 - delta else "fails"), text + f"; needs ≥ {1 - delta:g}"
     return ("holds" if k == total else "fails"), text
 
 

@@ -196,7 +196,7 @@ def _show(store, run):
     )
     ok = df[df["status"] == "ok"]
     if not ok.empty:
-        from attnbench.report import prepare_cells, summary_frame  # matplotlib: load on use
+        from attnbench.tables import prepare_cells, summary_frame
 
         shown = ["family", "reducer", "cells", "m", "time_s", "err_over_r", "skill", "spectral_eps"]
         summary = summary_frame(prepare_cells(ok))[shown]

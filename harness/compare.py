@@ -14,7 +14,8 @@ per baseline and dataset family (and over all families):
   with a bootstrap 95% interval over the pairs; "better"/"worse" ("faster"/"slower") when
   the interval excludes 1, judged only with at least MIN_PAIRS pairs.
 
-Errors are attn_err_over_r floored at ERR_FLOOR, so two exact reducers tie.
+Errors are attn_err_over_r floored at :data:`attnbench.tables.ERR_FLOOR` (round-off), so two
+exact reducers tie.
 """
 
 from __future__ import annotations
@@ -30,17 +31,15 @@ import pandas as pd
 
 from attnbench import algorithms, api
 from attnbench.config import load_config, parse_config
-from attnbench.figures import pareto_front
+from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 from attnbench.store import DEFAULT_STORE
+from attnbench.tables import ERR_FLOOR, param_text, pareto_front, write_table
 
 DEFAULT_BASELINES = (
     "zero", "svd", "gaussian", "countsketch", "uniform", "leverage_exact", "leverage_fast", "bss"
 )  # fmt: skip
-ERR_FLOOR = 1e-12
 TIE = 0.01  # ratios within 1% of 1 are ties
 MIN_PAIRS = 3  # fewer pairs give no verdict: a bootstrap over 2 values is just their range
-N_BOOT = 2000
-LEVEL = 0.95
 
 
 @dataclass
@@ -151,8 +150,6 @@ def toml_text(doc):
 
 def _budget(cells):
     """n_components as text ('64', 'auto'), nan where the reducer has none."""
-    from attnbench.report import param_text
-
     if "param.n_components" not in cells:
         return pd.Series(np.nan, index=cells.index, dtype=object)
     sizes = cells["param.n_components"]
@@ -215,10 +212,11 @@ def geometric_mean_interval(ratios, *, n_boot=N_BOOT, level=LEVEL, seed=0):
     logs = logs[np.isfinite(logs)]
     if logs.size == 0:
         return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
+
+    def replicates(rng, n_boot):
+        return logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
+
+    low, high = percentile_bootstrap(replicates, n_boot=n_boot, level=level, seed=seed)
     return float(np.exp(logs.mean())), float(np.exp(low)), float(np.exp(high))
 
 
@@ -316,8 +314,6 @@ def default_out(store, candidate):
 
 def write_comparison(comparison, out):
     """Write tables/verdict.{md,tex,csv} and tables/pairs.csv under ``out``."""
-    from attnbench.report import write_table
-
     write_table(
         comparison.verdict,
         out,

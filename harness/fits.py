@@ -30,14 +30,13 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
+from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 
 AXES = {"n": "n", "d": "d", "nnz": "density"}  # swept axis -> the config axis that moves it
 DATASET_AXES = ("family", "n", "d", "density", "r", "params")
 OMEGAS = (OMEGA_PAPER, OMEGA_BLAS)
 PAPER_MODELS = ("randomized", "deterministic")
 MIN_DISTINCT_X = 3  # a sweep needs at least this many distinct axis values
-N_BOOT = 2000
-LEVEL = 0.95
 R2_GOOD = 0.9  # a model "explains" a reducer when its log-R^2 reaches this ...
 # ... and its fitted slope lies inside the measured slope's interval on every swept axis.
 
@@ -206,27 +205,27 @@ def slope_interval(x, times, line, *, n_boot=N_BOOT, level=LEVEL, seed=0):
     line = np.asarray(line)
     times = [np.asarray(t, float) for t in times]
     slope = within_line_slope(log_x, np.log([np.median(t) for t in times]), line)
-    rng = np.random.default_rng(seed)
-    medians = np.empty((n_boot, len(times)))
-    for i, t in enumerate(times):
-        medians[:, i] = np.median(t[rng.integers(0, t.size, (n_boot, t.size))], axis=1)
-    log_medians = np.log(medians)
-    sxy = np.zeros(n_boot)
-    sxx = np.zeros(n_boot)
-    for g in np.unique(line):
-        members = np.flatnonzero(line == g)
-        pick = members[rng.integers(0, members.size, (n_boot, members.size))]
-        xs = log_x[pick]
-        ys = np.take_along_axis(log_medians, pick, axis=1)
-        xc = xs - xs.mean(axis=1, keepdims=True)
-        sxy += np.sum(xc * (ys - ys.mean(axis=1, keepdims=True)), axis=1)
-        sxx += np.sum(xc * xc, axis=1)
-    slopes = sxy[sxx > 0] / sxx[sxx > 0]
-    if slopes.size == 0:
-        return slope, float("nan"), float("nan")
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(slopes, [tail, 100 - tail])
-    return slope, float(low), float(high)
+
+    def replicates(rng, n_boot):
+        medians = np.empty((n_boot, len(times)))
+        for i, t in enumerate(times):
+            medians[:, i] = np.median(t[rng.integers(0, t.size, (n_boot, t.size))], axis=1)
+        log_medians = np.log(medians)
+        sxy = np.zeros(n_boot)
+        sxx = np.zeros(n_boot)
+        for g in np.unique(line):
+            members = np.flatnonzero(line == g)
+            pick = members[rng.integers(0, members.size, (n_boot, members.size))]
+            xs = log_x[pick]
+            ys = np.take_along_axis(log_medians, pick, axis=1)
+            xc = xs - xs.mean(axis=1, keepdims=True)
+            sxy += np.sum(xc * (ys - ys.mean(axis=1, keepdims=True)), axis=1)
+            sxx += np.sum(xc * xc, axis=1)
+        # a resample that drew one x per line has no slope (nan, dropped)
+        return np.divide(sxy, sxx, out=np.full(n_boot, np.nan), where=sxx > 0)
+
+    low, high = percentile_bootstrap(replicates, n_boot=n_boot, level=level, seed=seed)
+    return slope, low, high
 
 
 def _r2_log(t, predicted):

@@ -11,15 +11,9 @@ from click.testing import CliRunner
 from _support import synthetic_cells
 from attnbench import claims, figures, fits
 from attnbench.cli import main
-from attnbench.report import (
-    SECTIONS,
-    Paragraph,
-    build_report,
-    format_value,
-    prepare_cells,
-    section,
-    summary_frame,
-)
+from attnbench.render import Paragraph
+from attnbench.report import SECTIONS, build_report, section
+from attnbench.tables import format_value, prepare_cells, summary_frame
 
 
 class _Links(HTMLParser):
@@ -111,7 +105,7 @@ def test_same_run_gives_the_same_report_bytes(tiny_report, tiny_cells, tiny_info
 def test_a_new_section_is_one_function(tiny_cells, tiny_info, tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "save", lambda fig, folder, name: [])  # pictures not needed
 
-    @section("A new section (test)", 47)
+    @section("A new section (test)", 48)
     def beyond(ctx):
         return [Paragraph(f"{len(ctx.cells)} ok cells")]
 
@@ -120,8 +114,14 @@ def test_a_new_section_is_one_function(tiny_cells, tiny_info, tmp_path, monkeypa
     finally:
         SECTIONS[:] = [s for s in SECTIONS if s.title != "A new section (test)"]
     titles = parse(tmp_path / "index.html").h2
-    after = titles.index("Beyond the paper")
-    assert titles.index("A new section (test)") == after + 1
+    # order 48: after the fits (40; the tiny run has nothing beyond the paper, 45-47), before
+    # the failures (50)
+    at = titles.index("A new section (test)")
+    assert titles[at - 1 : at + 2] == [
+        "Runtime scaling and cost-model fits",
+        "A new section (test)",
+        "Failures",
+    ]
     markdown = (tmp_path / "REPORT.md").read_text()
     assert "## A new section (test)" in markdown
     assert f"{(tiny_cells['status'] == 'ok').sum()} ok cells" in markdown

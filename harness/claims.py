@@ -33,6 +33,9 @@ from attnbench.cost_models import OMEGA_BLAS, OMEGA_PAPER
 from attnbench.fits import model_stats, within_line_slope
 from attnbench.intervals import LEVEL, proportion_interval
 
+# The version of the rules below; stored with every run (attnbench.facts), named in the
+# report.  Change it with any change to a rule, a constant or a verdict's meaning.
+RULES_VERSION = 1
 SLOPE_SLACK = 0.1
 PAPER_REGIME_R = 0.1
 ERROR_CONSTANT = 1.0  # error O(r) is checked as attn_err_inf <= ERROR_CONSTANT * r
@@ -87,18 +90,10 @@ CLAIMS = (
 )
 
 
-def _default_delta(reducer):
-    from attnbench.algorithms import get_reducer_class
-
-    try:
-        return get_reducer_class(reducer)().get_params().get("delta", None)
-    except Exception:  # noqa: BLE001 -- an unloaded plug-in has no known default
-        return None
-
-
-def _deltas(reducer, cells, fallback):
-    """δ per cell: the configured one, else the reducer's default, else ``fallback``."""
-    default = _default_delta(reducer)
+def _deltas(reducer, cells, fallback, facts):
+    """δ per cell: the configured one, else the reducer's default as stored with the run,
+    else ``fallback``."""
+    default = facts.default(reducer, "delta") if facts else None
     default = fallback if default is None else default
     if "param.delta" in cells:
         return pd.to_numeric(cells["param.delta"], errors="coerce").fillna(default).to_numpy()
@@ -150,7 +145,7 @@ def _theory_sized(cells):
     return cells[chosen.isna() | (chosen.astype(str) == "auto")]
 
 
-def _size_part(claim, reducer, cells, fits, delta):
+def _size_part(claim, reducer, cells, fits, delta, facts):
     theory = _theory_sized(cells)
     if theory.empty:
         chosen = sorted(
@@ -159,7 +154,7 @@ def _size_part(claim, reducer, cells, fits, delta):
         return "not tested", f"m set by the config (n_components = {', '.join(chosen)})"
     m = theory["m"].to_numpy(float)
     n = model_stats(theory)["n"].to_numpy(float)
-    ratio = m / claim.size(n, _deltas(reducer, theory, delta))
+    ratio = m / claim.size(n, _deltas(reducer, theory, delta, facts))
     text = (
         f"m in [{m.min():g}, {m.max():g}], m / ({claim.size_term}) in "
         f"[{ratio.min():.3g}, {ratio.max():.3g}] over {len(theory)} cells"
@@ -202,49 +197,48 @@ def _error_part(claim, reducer, cells, delta):
     return ("holds" if k == total else "fails"), text
 
 
-def check_claims(cells, fits):
+def check_claims(cells, fits, facts=None):
     """One row per (claim, part, reducer): expected, measured, verdict (see module doc).
 
-    ``cells`` are a run's ok cells, ``fits`` its :class:`attnbench.fits.FitReport`.
+    ``cells`` are a run's ok cells, ``fits`` its :class:`attnbench.fits.FitReport`,
+    ``facts`` its :class:`attnbench.facts.RunFacts` (the reducers' default δ; without
+    them DEFAULT_DELTA).
     """
     rows = []
     for claim in CLAIMS:
         paper_cells = cells[cells["reducer"] == claim.reducer]
         delta = (
-            float(np.median(_deltas(claim.reducer, paper_cells, DEFAULT_DELTA)))
+            float(np.median(_deltas(claim.reducer, paper_cells, DEFAULT_DELTA, facts)))
             if len(paper_cells)
             else DEFAULT_DELTA
         )
         roles = {claim.reducer: f"the paper's {claim.key} algorithm", **REFERENCES}
         for reducer, role in roles.items():
-            part = cells[cells["reducer"] == reducer]
             base = {"claim": claim.key, "reducer": reducer, "role": role}
-            if part.empty:
-                rows.append(
-                    base
-                    | {
-                        "part": "all",
-                        "expected": claim.statement,
-                        "measured": "no ok cell in this run",
-                        "verdict": "absent",
-                    }
-                )
-                continue
-            checks = [
-                ("time", claim.time_bound, _time_part(claim, reducer, part, fits)),
-                (
-                    "size",
-                    f"m = O({claim.size_term})",
-                    _size_part(claim, reducer, part, fits, delta),
-                ),
-                ("error", claim.error_bound, _error_part(claim, reducer, part, delta)),
-            ]
-            for name, expected, (verdict, measured) in checks:
+            part = cells[cells["reducer"] == reducer]
+            for name, expected, (verdict, measured) in _checks(
+                claim, reducer, part, fits, delta, facts
+            ):
                 rows.append(
                     base
                     | {"part": name, "expected": expected, "measured": measured, "verdict": verdict}
                 )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _checks(claim, reducer, cells, fits, delta, facts):
+    """(part, expected, (verdict, measured)) of one reducer's cells on one claim."""
+    if cells.empty:
+        return [("all", claim.statement, ("absent", "no ok cell in this run"))]
+    return [
+        ("time", claim.time_bound, _time_part(claim, reducer, cells, fits)),
+        (
+            "size",
+            f"m = O({claim.size_term})",
+            _size_part(claim, reducer, cells, fits, delta, facts),
+        ),
+        ("error", claim.error_bound, _error_part(claim, reducer, cells, delta)),
+    ]
 
 
 def summarise(claims, claim):

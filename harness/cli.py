@@ -178,7 +178,7 @@ def run(
             repeats=repeats,
             threads=threads,
         )
-    except (ConfigError, ValueError, algorithms.BrokenPluginError, ExecutorError) as exc:
+    except (ConfigError, ValueError, algorithms.BrokenPluginError, ExecutorError, StoreError) as exc:
         _fail(exc)
     click.echo(f"run {run_id} stored in {store}")
     _show(store, run_id)

@@ -20,17 +20,15 @@ exact reducers tie.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from attnbench import algorithms, api
-from attnbench.config import load_config, parse_config
+from attnbench.config import load_config
 from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 from attnbench.store import DEFAULT_STORE
 from attnbench.tables import ERR_FLOOR, param_text, pareto_front, write_table
@@ -78,74 +76,30 @@ def _accepts(name, param):
 
 
 def comparison_config(candidate, baselines, preset="quick"):
-    """The preset's experiments restricted to the candidate and the baselines (TOML text).
+    """The preset's experiments restricted to the candidate and the baselines, as a
+    SweepConfig built from the preset's (nothing is written as TOML).
 
     Baselines keep the preset's parameter grids (defaults when absent); the candidate
     takes the union of the baselines' n_components values in each experiment.
     """
     source = load_config(preset)
-    raw = tomllib.loads(source.text)
     experiments = []
-    for exp in raw["experiment"]:
-        given = exp.get("reducers", {})
+    for exp in source.experiments:
+        given = dict(exp.reducers)
         reducers = {b: dict(given.get(b, {})) for b in baselines}
-        sizes = set()
-        for grid in reducers.values():
-            values = grid.get("n_components", [])
-            sizes.update(values if isinstance(values, list) else [values])
+        sizes = {v for grid in reducers.values() for v in grid.get("n_components", [])}
         own = dict(given.get(candidate, {}))
         if sizes and _accepts(candidate, "n_components") and "n_components" not in own:
             own["n_components"] = sorted(sizes, key=lambda v: (isinstance(v, str), v))
         reducers[candidate] = own
-        kept = {k: v for k, v in exp.items() if k not in ("reducers", "all_reducers")}
-        experiments.append(kept | {"reducers": reducers})
-    doc = {
-        "name": f"compare-{candidate}",
-        "description": f"{candidate} against {', '.join(baselines)} on preset {source.name}",
-        "settings": raw.get("settings", {}),
-        "experiment": experiments,
-    }
-    return toml_text(doc)
-
-
-def _toml_key(key):
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON escapes are TOML escapes
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def toml_text(doc):
-    """TOML for nested dicts of scalars and lists, with lists of dicts as arrays of tables."""
-    lines = []
-
-    def emit(table, path):
-        nested = []
-        for key, value in table.items():
-            if isinstance(value, dict):
-                nested.append((key, value, False))
-            elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                nested.append((key, value, True))
-            else:
-                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-        for key, value, is_array in nested:
-            name = ".".join([*path, _toml_key(key)])
-            for item in value if is_array else [value]:
-                lines.append("")
-                lines.append(f"[[{name}]]" if is_array else f"[{name}]")
-                emit(item, [*path, _toml_key(key)])
-
-    emit(doc, [])
-    return "\n".join(lines) + "\n"
+        experiments.append(replace(exp, reducers=tuple(reducers.items())))
+    return replace(
+        source,
+        name=f"compare-{candidate}",
+        source=f"{candidate} against {', '.join(baselines)} on {source.source}",
+        text="",
+        experiments=tuple(experiments),
+    )
 
 
 def _budget(cells):
@@ -290,8 +244,7 @@ def compare(
         algorithms.get_reducer_class(b)
     if not baselines:
         raise ValueError("compare needs at least one baseline other than the candidate.")
-    text = comparison_config(name, baselines, preset)
-    config = parse_config(text, f"compare:{name}")
+    config = comparison_config(name, baselines, preset)
     run_id = api.run(
         config,
         store,

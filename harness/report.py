@@ -16,6 +16,7 @@ adding one function.  Tables are shaped in :mod:`attnbench.tables`, figures draw
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ import pandas as pd
 from attnbench import claims as paper_claims
 from attnbench import figures, tables
 from attnbench.claims import PAPER_REGIME_R
-from attnbench.fits import analyse, zipped_axes
+from attnbench.fits import analyse
 from attnbench.metrics import METRICS
 from attnbench.render import (
     Bullets,
@@ -75,11 +76,12 @@ class ReportContext:
         self.cells = ok[~asymmetric]
         self.asymmetric_cells = ok[asymmetric]
         self.info = info
+        self.facts = info["facts"]  # what the run knew of its reducers and plan: the store's
         self.out = Path(out)
 
     @cached_property
     def fits(self):
-        return analyse(self.cells, zipped_axes(self.info.get("config", "")))
+        return analyse(self.cells, self.facts)
 
     def table(self, name, frame, caption, formats=tables.TABLE_FORMATS, inline=True):
         """Write tables/NAME.{formats} and return its block."""
@@ -110,8 +112,8 @@ _CLAIM_RULES = (
 
 @section("Claims of the paper", 10)
 def claims_section(ctx):
-    table = paper_claims.check_claims(ctx.cells, ctx.fits)
-    blocks = [Paragraph(_CLAIM_RULES)]
+    table = paper_claims.check_claims(ctx.cells, ctx.fits, ctx.facts)
+    blocks = [Paragraph(f"{_CLAIM_RULES} {_rules_version(ctx.facts.rules_version)}")]
     for claim in paper_claims.CLAIMS:
         rows = table[table["claim"] == claim.key]
         blocks.append(Paragraph(claim.statement))
@@ -131,6 +133,16 @@ def claims_section(ctx):
             )
         )
     return blocks
+
+
+def _rules_version(stored):
+    now = str(paper_claims.RULES_VERSION)
+    if stored == now:
+        return f"Claim rules version {now}, the version stored with the run."
+    return (
+        f"Claim rules version {now}; the run was made under version {stored or 'unknown'}, "
+        "and the verdicts here follow the current rules."
+    )
 
 
 @section("Accuracy", 20)
@@ -355,6 +367,7 @@ def run_section(ctx):
     machine = f"{fp.get('cpu')}, {fp.get('cores')} cores, {_gib(fp.get('memory_bytes'))}"
     dirty = " (uncommitted changes)" if fp.get("git_dirty") else ""
     settings = ", ".join(f"{k}={v}" for k, v in sorted(info.get("settings", {}).items()))
+    plugins = ", ".join(ctx.facts.plugins) or "none"
     return [
         Bullets(
             (
@@ -365,7 +378,13 @@ def run_section(ctx):
                 f"BLAS: {blas or 'unknown'}",
                 f"commit {fp.get('git_commit')}{dirty}",
                 f"settings: {settings}",
+                f"plug-in files: {plugins}",
             )
+        ),
+        ctx.table(
+            "reducers",
+            tables.reducers_frame(ctx.facts.reducers),
+            "The reducers as the run saw them (stored with it): family, cost model, defaults",
         ),
         ctx.table(
             "cells",
@@ -374,8 +393,22 @@ def run_section(ctx):
             formats=("csv",),
             inline=False,
         ),
-        Paragraph("The configuration, as stored with the run (rerun it with attnbench run):"),
-        Code(info.get("config", "")),
+        *_configuration(info.get("config", ""), ctx.facts),
+    ]
+
+
+def _configuration(text, facts):
+    if text.strip():
+        return [
+            Paragraph("The configuration, as stored with the run (rerun it with attnbench run):"),
+            Code(text),
+        ]
+    return [
+        Paragraph(
+            "The run was built by a command, not from a TOML file; its plan as stored "
+            "(rerun it with attnbench rerun):"
+        ),
+        Code(json.dumps(facts.plan, indent=2), language="json"),
     ]
 
 

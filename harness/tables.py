@@ -236,6 +236,28 @@ def slopes_frame(fits):
     return frame.fillna("") if len(frame) else frame
 
 
+def reducers_frame(reducers):
+    """One row per reducer of {name: :class:`attnbench.facts.ReducerFacts`}."""
+    return pd.DataFrame(
+        [
+            {
+                "reducer": name,
+                "family": f.family,
+                "cost model": f.cost_model,
+                "deterministic": f.deterministic,
+                "input-sparsity time": f.input_sparsity_time,
+                "defaults": ", ".join(f"{k}={v}" for k, v in sorted(f.defaults.items())),
+                "module": f.module,
+            }
+            for name, f in sorted(reducers.items())
+        ],
+        columns=[
+            "reducer", "family", "cost model", "deterministic", "input-sparsity time",
+            "defaults", "module",
+        ],
+    )  # fmt: skip
+
+
 def failures_frame(cells):
     """One row per failed or timed-out cell: reducer variant, family, status, and the
     last line of its error."""

@@ -1,7 +1,6 @@
 """``compare``: a bad candidate is reported worse, ratios are computed on the same cells."""
 
 import textwrap
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +8,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from attnbench import api
 from attnbench import compare as comparing
 from attnbench.cli import main
 from attnbench.config import parse_config
+from attnbench.grid import make_cells
 
 BAD = Path(__file__).parent / "plugins" / "bad_uniform.py"
 BASELINES = ["leverage_exact", "uniform", "zero"]
@@ -66,30 +67,25 @@ def test_uniform_sampling_is_worse_than_leverage_scores_on_coherent_data(compari
     assert set(pairs.dropna(subset="error_ratio")["n_components"]) == {"64", "256"}
 
 
-def test_candidate_gets_the_baselines_sizes_on_the_preset_datasets(preset):
-    text = comparing.comparison_config("test_bad_uniform", BASELINES, str(preset))
-    config = parse_config(text)
+def test_candidate_gets_the_baselines_sizes_on_the_preset_datasets(preset, comparison):
+    config = comparing.comparison_config("test_bad_uniform", BASELINES, str(preset))
     (experiment,) = config.experiments
     reducers = dict(experiment.reducers)
+    assert list(reducers) == [*BASELINES, "test_bad_uniform"]
     assert reducers["test_bad_uniform"] == {"n_components": [64, 128, 256]}
     assert reducers["leverage_exact"] == {"n_components": [64, 256]}
     assert reducers["zero"] == {}
-    assert experiment.datasets == parse_config(PRESET).experiments[0].datasets
-
-
-def test_toml_text_round_trips():
-    doc = {
-        "name": 'a "quoted" näme',
-        "settings": {"repeats": 3, "timeout": 1.5, "flag": True},
-        "experiment": [
-            {
-                "name": "e",
-                "datasets": {"n": [8, 16], "zipped": [["d", "density"]], "params": {"k": 2}},
-                "reducers": {"zero": {}, "<odd name>": {"n_components": ["auto", 4]}},
-            }
-        ],
-    }
-    assert tomllib.loads(comparing.toml_text(doc)) == doc
+    (source,) = parse_config(PRESET).experiments
+    assert (experiment.datasets, experiment.zipped, experiment.settings) == (
+        source.datasets,
+        source.zipped,
+        source.settings,
+    )
+    assert config.settings == parse_config(PRESET).settings
+    # The stored plan is this config: the run's cells are exactly its grid.
+    store, result = comparison
+    stored = api.load_cells(store, result.run_id)
+    assert sorted(stored["key"]) == sorted(c.key for c in make_cells(config))
 
 
 def test_time_at_equal_error_is_interpolated_on_the_baseline_front():

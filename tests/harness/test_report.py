@@ -1,10 +1,7 @@
 """The report folder: complete, faithful to the store, escaped, reproducible, extensible."""
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 
 import numpy as np
@@ -12,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from _support import synthetic_cells
+from _support import attnbench_cli, synthetic_cells
 from attnbench import claims, figures, fits
 from attnbench.cli import main
 from attnbench.render import Paragraph
@@ -218,18 +215,7 @@ def _install_entry_point(site):
 
 
 def _attnbench(args, cwd, site=None):
-    env = dict(os.environ)
-    if site is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [sys.executable, "-m", "attnbench.cli", *args],
-        check=False,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = attnbench_cli(args, cwd, path=[site] if site else ())
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

@@ -3,8 +3,6 @@
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from unittest.mock import patch
@@ -12,6 +10,7 @@ from unittest.mock import patch
 import pytest
 from click.testing import CliRunner
 
+from _support import attnbench_cli
 from attnbench import api
 from attnbench.algorithms import get_reducer_class, load_plugin
 from attnbench.cli import main
@@ -157,18 +156,6 @@ RERUN = textwrap.dedent(
 )
 
 
-def _rerun(run_id, store, env):
-    return subprocess.run(
-        [sys.executable, "-m", "attnbench.cli", "rerun", str(run_id), "--store", str(store)],
-        check=False,
-        cwd=store.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_rerun_takes_plan_and_plug_ins_from_the_store(tmp_path):
     plugin = tmp_path / "bad_uniform.py"
     shutil.copy(BAD, plugin)
@@ -177,7 +164,7 @@ def test_rerun_takes_plan_and_plug_ins_from_the_store(tmp_path):
     env = {**os.environ, "ATTNBENCH_CACHE_DIR": str(tmp_path / "cache")}
     with patch.dict(os.environ, env):
         first = api.run(parse_config(RERUN, "rerun.toml"), store, plugins=[plugin])
-    result = _rerun(first, store, env)
+    result = attnbench_cli(["rerun", first, "--store", store], tmp_path, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"reproduces run {first}: every metric identical" in result.stdout
     old, new = api.load_cells(store, first), api.load_cells(store, first + 1)
@@ -185,7 +172,7 @@ def test_rerun_takes_plan_and_plug_ins_from_the_store(tmp_path):
     assert sorted(old["key"]) == sorted(new["key"])
     assert set(new["setting.repeats"]) == {1}  # the experiment's own setting, kept
     plugin.unlink()
-    gone = _rerun(first, store, env)
+    gone = attnbench_cli(["rerun", first, "--store", store], tmp_path, env)
     assert gone.returncode == 1 and "Traceback" not in gone.stderr
     assert f"{plugin.resolve()}, test_bad_uniform, which this installation does not have" in (
         gone.stderr

@@ -178,7 +178,13 @@ def run(
             repeats=repeats,
             threads=threads,
         )
-    except (ConfigError, ValueError, algorithms.BrokenPluginError, ExecutorError, StoreError) as exc:
+    except (
+        ConfigError,
+        ValueError,
+        algorithms.BrokenPluginError,
+        ExecutorError,
+        StoreError,
+    ) as exc:
         _fail(exc)
     click.echo(f"run {run_id} stored in {store}")
     _show(store, run_id)

@@ -29,6 +29,7 @@ from attnbench import claims as paper_claims
 from attnbench import figures, tables
 from attnbench.claims import PAPER_REGIME_R
 from attnbench.fits import analyse
+from attnbench.intervals import LEVEL
 from attnbench.metrics import METRICS
 from attnbench.render import (
     Bullets,
@@ -102,11 +103,12 @@ _CLAIM_RULES = (
     "Each claim of Deng, Mahadevan and Song (arXiv 2304.04397) in turn: what it states, what "
     "this run measured, and whether the measurements refute it. The trivial m = 0 reducer "
     "(zero) and the exact reducer (svd) are judged by the same rule. Rules: time, the "
-    "measured log-log slope along each swept axis (bootstrap 95% interval) is not above the "
-    f"bound's slope + {paper_claims.SLOPE_SLACK} (Õ hides log factors), judged at ω = 3 "
-    "(dense BLAS) with ω = 2.373 shown; size, m / bound does not grow along n; error, "
+    f"measured log-log slope along each swept axis (bootstrap {LEVEL:.0%} interval) is not "
+    f"above the bound's slope + {paper_claims.SLOPE_SLACK} (Õ hides log factors), judged at "
+    "ω = 3 (dense BLAS) with ω = 2.373 shown; size, m / bound does not grow along n; error, "
     f"attn_err_inf ≤ r in the paper's regime r < {PAPER_REGIME_R:g} (with probability 1 − δ "
-    "for the randomized claim, Clopper-Pearson 95% interval; always for the deterministic one)."
+    f"for the randomized claim, Clopper-Pearson {LEVEL:.0%} interval; always for the "
+    "deterministic one)."
 )
 
 
@@ -194,8 +196,8 @@ def pareto_section(ctx):
 
 _SCALING_METHOD = (
     "Free log-log slope of the median time along each swept axis (one intercept per line of "
-    "cells that share every other coordinate), with a bootstrap 95% interval over cells and "
-    "repeats; next to it, each cost model's slope with its fitted constants and, in "
+    f"cells that share every other coordinate), with a bootstrap {LEVEL:.0%} interval over "
+    "cells and repeats; next to it, each cost model's slope with its fitted constants and, in "
     "brackets, its asymptotic slope (steepest term). Models are fitted by non-negative "
     "least squares on relative error, with a per-call overhead; R² is on log time."
 )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from attnbench.claims import PAPER_REGIME_R
+from attnbench.intervals import LEVEL
 
 TABLE_FORMATS = ("md", "tex", "csv")
 ERR_FLOOR = 1e-6
@@ -219,7 +220,7 @@ def slopes_frame(fits):
             "reducer": s.reducer,
             "axis": s.axis,
             "cells": s.cells,
-            "measured slope [95% CI]": f"{s.slope:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]",
+            f"measured slope [{LEVEL:.0%} CI]": f"{s.slope:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]",
         }
         preds = fits.predictions[
             (fits.predictions["reducer"] == s.reducer) & (fits.predictions["axis"] == s.axis)

@@ -1,5 +1,6 @@
 """``compare``: a bad candidate is reported worse, ratios are computed on the same cells."""
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -152,3 +153,18 @@ def test_geometric_mean_interval_covers_the_true_ratio_across_seeds():
     assert covered >= 176
     again = comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
     assert again == comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
+
+
+def test_report_of_a_comparison_shows_its_stored_plan(comparison, tmp_path):
+    store, result = comparison
+    out = tmp_path / "report"
+    done = CliRunner().invoke(
+        main, ["report", str(result.run_id), "--store", str(store), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    markdown = (out / "REPORT.md").read_text()
+    plan = markdown.split("~~~~json\n")[1].split("\n~~~~")[0]
+    assert json.loads(plan)["name"] == "compare-test_bad_uniform"
+    assert "~~~~toml" not in markdown
+    reducers = pd.read_csv(out / "tables" / "reducers.csv")
+    assert sorted(reducers["reducer"]) == sorted([*BASELINES, "test_bad_uniform"])

@@ -8,6 +8,7 @@ df = load_cells("results/attnbench.sqlite", run_id)   # one row per cell
 from __future__ import annotations
 
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 from rich.progress import (
@@ -19,13 +20,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from attnbench.algorithms import load_plugin
-from attnbench.config import SweepConfig, load_config
+from attnbench.algorithms import get_reducer_class, list_reducers, load_plugin
+from attnbench.claims import RULES_VERSION
+from attnbench.config import Experiment, SweepConfig, load_config
 from attnbench.executors import make_executor
+from attnbench.facts import RunFacts
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS
-from attnbench.store import DEFAULT_STORE, Store, read_run
+from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
 
 
 def _progress(enabled):
@@ -74,6 +77,8 @@ def run(
         if missing:
             raise ValueError(f"--only names reducers not in the config: {sorted(missing)}")
     settings = dict(config.settings, only=sorted(only) if only else None)
+    # What reports and rerun will read about this run: looked up now, stored with it.
+    facts = RunFacts.collect(config, get_reducer_class, plugins, RULES_VERSION)
     # Started before the run is recorded: an unreachable cluster leaves no empty run.
     with make_executor(
         executor,
@@ -84,7 +89,7 @@ def run(
         scheduler=scheduler,
     ) as pool:
         db = Store(store)
-        run_id = db.find_resumable(config.name, config.text, settings) if resume else None
+        run_id = db.find_resumable(facts, settings) if resume else None
         if run_id is None:
             run_id = db.start_run(
                 config.name,
@@ -93,6 +98,7 @@ def run(
                 fingerprint(),
                 config.settings["root_seed"],
                 executor,
+                facts,
             )
         done = db.done_keys(run_id)
         todo = [cell for cell in cells if cell.key not in done]
@@ -125,22 +131,55 @@ def load_cells(store=DEFAULT_STORE, run="latest"):
         db.close()
 
 
+def _stored_config(info):
+    """The SweepConfig of a stored run, from its plan; StoreError naming what is gone
+    when a plug-in file or a reducer the run used is not installed now."""
+    facts = info["facts"]
+    gone = [path for path in facts.plugins if not Path(path).is_file()]
+    for path in facts.plugins:
+        if path not in gone:
+            load_plugin(path)
+    gone += sorted(set(facts.reducers) - set(list_reducers()))
+    if gone:
+        raise StoreError(
+            f"run {info['id']} used {', '.join(gone)}, which this installation does not "
+            "have: restore it to rerun the run."
+        )
+    plan = facts.plan
+    experiments = tuple(Experiment(**fields) for fields in facts.experiment_fields())
+    return SweepConfig(
+        plan["name"], f"run {info['id']}", info["config"], plan["settings"], experiments
+    )
+
+
 def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):
-    """Repeat a stored run from its stored config; return (new run id, differing metrics).
+    """Repeat a stored run from its stored plan and plug-ins; return (new run id,
+    differing metrics).
 
     Differences are listed as rows (cell key, reducer, metric, old, new); timings are
     expected to differ and are not compared.
     """
-    from attnbench.config import parse_config
-
     info, old = read_run(store, which)
-    config = parse_config(info["config"], f"run {info['id']}")
-    keep = {k: v for k, v in info["settings"].items() if k != "only"}
-    new_id = run(config, store, progress=progress, only=info["settings"].get("only"), **keep)
+    facts = info["facts"]
+    # The plan holds the settings as run (command-line overrides included), so none are
+    # passed again: they would also drop the experiments' own overrides.
+    only = info["settings"].get("only")
+    new_id = run(_stored_config(info), store, progress=progress, plugins=facts.plugins, only=only)
     new = load_cells(store, new_id)
     metrics = [m for m in METRICS if m in old.columns and m in new.columns]
     merged = old.merge(new, on="key", suffixes=("_old", "_new"))
-    diffs = []
+    # A cell of one run only is a difference too, not silently left out of the merge.
+    old_keys, new_keys = set(old["key"]), set(new["key"])
+    diffs = [
+        (k, r, "cell", "stored", "missing")
+        for k, r in zip(old["key"], old["reducer"])
+        if k not in new_keys
+    ]
+    diffs += [
+        (k, r, "cell", "missing", "new")
+        for k, r in zip(new["key"], new["reducer"])
+        if k not in old_keys
+    ]
     for _, row in merged.iterrows():
         for m in metrics:
             a, b = row[f"{m}_old"], row[f"{m}_new"]

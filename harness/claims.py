@@ -13,9 +13,9 @@ The O() constants are not given, so a part is judged only on what data can refut
   factors).  Judged at ω = 3 (dense BLAS); ω = 2.373 is shown next to it.
 - size: along a swept n, m / bound(n) does not grow (within-line slope <= SLOPE_SLACK).
   Only theory-sized cells count (n_components "auto" or the reducer's default).
-- error: in the paper's regime r < 0.1, attn_err_inf <= r (the O(r) constant taken as 1)
-  in a fraction of cells whose 95% Clopper-Pearson interval reaches 1 − δ (randomized),
-  or in every cell (deterministic).
+- error: in the paper's regime r < PAPER_REGIME_R (0.1), attn_err_inf <= r (the O(r)
+  constant taken as 1) in a fraction of cells whose 95% Clopper-Pearson interval reaches
+  1 − δ (randomized), or in every cell (deterministic).
 
 Verdicts: ``holds``, ``fails``, ``not tested`` (the run lacks what the check needs),
 ``absent`` (the reducer is not in the run).
@@ -28,11 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from attnbench.cost_models import OMEGA_BLAS, OMEGA_PAPER
 from attnbench.fits import model_stats, within_line_slope
+from attnbench.intervals import LEVEL, proportion_interval
 
+# The version of the rules below; stored with every run (attnbench.facts), named in the
+# report.  Change it with any change to a rule, a constant or a verdict's meaning.
+RULES_VERSION = 1
 SLOPE_SLACK = 0.1
 PAPER_REGIME_R = 0.1
 ERROR_CONSTANT = 1.0  # error O(r) is checked as attn_err_inf <= ERROR_CONSTANT * r
@@ -87,18 +90,10 @@ CLAIMS = (
 )
 
 
-def _default_delta(reducer):
-    from attnbench.algorithms import get_reducer_class
-
-    try:
-        return get_reducer_class(reducer)().get_params().get("delta", None)
-    except Exception:  # noqa: BLE001 -- an unloaded plug-in has no known default
-        return None
-
-
-def _deltas(reducer, cells, fallback):
-    """δ per cell: the configured one, else the reducer's default, else ``fallback``."""
-    default = _default_delta(reducer)
+def _deltas(reducer, cells, fallback, facts):
+    """δ per cell: the configured one, else the reducer's default as stored with the run,
+    else ``fallback``."""
+    default = facts.default(reducer, "delta") if facts else None
     default = fallback if default is None else default
     if "param.delta" in cells:
         return pd.to_numeric(cells["param.delta"], errors="coerce").fillna(default).to_numpy()
@@ -150,7 +145,7 @@ def _theory_sized(cells):
     return cells[chosen.isna() | (chosen.astype(str) == "auto")]
 
 
-def _size_part(claim, reducer, cells, fits, delta):
+def _size_part(claim, reducer, cells, fits, delta, facts):
     theory = _theory_sized(cells)
     if theory.empty:
         chosen = sorted(
@@ -159,7 +154,7 @@ def _size_part(claim, reducer, cells, fits, delta):
         return "not tested", f"m set by the config (n_components = {', '.join(chosen)})"
     m = theory["m"].to_numpy(float)
     n = model_stats(theory)["n"].to_numpy(float)
-    ratio = m / claim.size(n, _deltas(reducer, theory, delta))
+    ratio = m / claim.size(n, _deltas(reducer, theory, delta, facts))
     text = (
         f"m in [{m.min():g}, {m.max():g}], m / ({claim.size_term}) in "
         f"[{ratio.min():.3g}, {ratio.max():.3g}] over {len(theory)} cells"
@@ -189,62 +184,61 @@ def _size_part(claim, reducer, cells, fits, delta):
 def _error_part(claim, reducer, cells, delta):
     regime = cells[cells["dataset.r"] < PAPER_REGIME_R]
     if regime.empty:
-        return "not tested", "no cell in the paper's regime r < 0.1"
+        return "not tested", f"no cell in the paper's regime r < {PAPER_REGIME_R:g}"
     err = regime["attn_err_over_r"].to_numpy(float)
     k, total = int(np.sum(err <= ERROR_CONSTANT)), len(err)
-    ci = binomtest(k, total).proportion_ci(confidence_level=0.95, method="exact")
+    low, high = proportion_interval(k, total)
     text = (
-        f"err ≤ r in {k}/{total} cells (95% CI {ci.low:.2f}–{ci.high:.2f}); "
+        f"err ≤ r in {k}/{total} cells ({LEVEL:.0%} CI {low:.2f}–{high:.2f}); "
         f"max err/r {np.nanmax(err):.3g}; median skill {regime['skill'].median():.2f}"
     )
     if claim.uses_delta:
-        return ("holds" if ci.high >= 1 - delta else "fails"), text + f"; needs ≥ {1 - delta:g}"
+        return ("holds" if high >= 1 - delta else "fails"), text + f"; needs ≥ {1 - delta:g}"
     return ("holds" if k == total else "fails"), text
 
 
-def check_claims(cells, fits):
+def check_claims(cells, fits, facts=None):
     """One row per (claim, part, reducer): expected, measured, verdict (see module doc).
 
-    ``cells`` are a run's ok cells, ``fits`` its :class:`attnbench.fits.FitReport`.
+    ``cells`` are a run's ok cells, ``fits`` its :class:`attnbench.fits.FitReport`,
+    ``facts`` its :class:`attnbench.facts.RunFacts` (the reducers' default δ; without
+    them DEFAULT_DELTA).
     """
     rows = []
     for claim in CLAIMS:
         paper_cells = cells[cells["reducer"] == claim.reducer]
         delta = (
-            float(np.median(_deltas(claim.reducer, paper_cells, DEFAULT_DELTA)))
+            float(np.median(_deltas(claim.reducer, paper_cells, DEFAULT_DELTA, facts)))
             if len(paper_cells)
             else DEFAULT_DELTA
         )
         roles = {claim.reducer: f"the paper's {claim.key} algorithm", **REFERENCES}
         for reducer, role in roles.items():
-            part = cells[cells["reducer"] == reducer]
             base = {"claim": claim.key, "reducer": reducer, "role": role}
-            if part.empty:
-                rows.append(
-                    base
-                    | {
-                        "part": "all",
-                        "expected": claim.statement,
-                        "measured": "no ok cell in this run",
-                        "verdict": "absent",
-                    }
-                )
-                continue
-            checks = [
-                ("time", claim.time_bound, _time_part(claim, reducer, part, fits)),
-                (
-                    "size",
-                    f"m = O({claim.size_term})",
-                    _size_part(claim, reducer, part, fits, delta),
-                ),
-                ("error", claim.error_bound, _error_part(claim, reducer, part, delta)),
-            ]
-            for name, expected, (verdict, measured) in checks:
+            part = cells[cells["reducer"] == reducer]
+            for name, expected, (verdict, measured) in _checks(
+                claim, reducer, part, fits, delta, facts
+            ):
                 rows.append(
                     base
                     | {"part": name, "expected": expected, "measured": measured, "verdict": verdict}
                 )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _checks(claim, reducer, cells, fits, delta, facts):
+    """(part, expected, (verdict, measured)) of one reducer's cells on one claim."""
+    if cells.empty:
+        return [("all", claim.statement, ("absent", "no ok cell in this run"))]
+    return [
+        ("time", claim.time_bound, _time_part(claim, reducer, cells, fits)),
+        (
+            "size",
+            f"m = O({claim.size_term})",
+            _size_part(claim, reducer, cells, fits, delta, facts),
+        ),
+        ("error", claim.error_bound, _error_part(claim, reducer, cells, delta)),
+    ]
 
 
 def summarise(claims, claim):

@@ -178,7 +178,13 @@ def run(
             repeats=repeats,
             threads=threads,
         )
-    except (ConfigError, ValueError, algorithms.BrokenPluginError, ExecutorError) as exc:
+    except (
+        ConfigError,
+        ValueError,
+        algorithms.BrokenPluginError,
+        ExecutorError,
+        StoreError,
+    ) as exc:
         _fail(exc)
     click.echo(f"run {run_id} stored in {store}")
     _show(store, run_id)
@@ -196,7 +202,7 @@ def _show(store, run):
     )
     ok = df[df["status"] == "ok"]
     if not ok.empty:
-        from attnbench.report import prepare_cells, summary_frame  # matplotlib: load on use
+        from attnbench.tables import prepare_cells, summary_frame
 
         shown = ["family", "reducer", "cells", "m", "time_s", "err_over_r", "skill", "spectral_eps"]
         summary = summary_frame(prepare_cells(ok))[shown]

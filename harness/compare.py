@@ -14,33 +14,30 @@ per baseline and dataset family (and over all families):
   with a bootstrap 95% interval over the pairs; "better"/"worse" ("faster"/"slower") when
   the interval excludes 1, judged only with at least MIN_PAIRS pairs.
 
-Errors are attn_err_over_r floored at ERR_FLOOR, so two exact reducers tie.
+Errors are attn_err_over_r floored at :data:`attnbench.tables.ERR_FLOOR` (round-off), so two
+exact reducers tie.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from attnbench import algorithms, api
-from attnbench.config import load_config, parse_config
-from attnbench.figures import pareto_front
+from attnbench.config import load_config
+from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 from attnbench.store import DEFAULT_STORE
+from attnbench.tables import ERR_FLOOR, param_text, pareto_front, write_table
 
 DEFAULT_BASELINES = (
     "zero", "svd", "gaussian", "countsketch", "uniform", "leverage_exact", "leverage_fast", "bss"
 )  # fmt: skip
-ERR_FLOOR = 1e-12
 TIE = 0.01  # ratios within 1% of 1 are ties
 MIN_PAIRS = 3  # fewer pairs give no verdict: a bootstrap over 2 values is just their range
-N_BOOT = 2000
-LEVEL = 0.95
 
 
 @dataclass
@@ -79,80 +76,34 @@ def _accepts(name, param):
 
 
 def comparison_config(candidate, baselines, preset="quick"):
-    """The preset's experiments restricted to the candidate and the baselines (TOML text).
+    """The preset's experiments restricted to the candidate and the baselines, as a
+    SweepConfig built from the preset's (nothing is written as TOML).
 
     Baselines keep the preset's parameter grids (defaults when absent); the candidate
     takes the union of the baselines' n_components values in each experiment.
     """
     source = load_config(preset)
-    raw = tomllib.loads(source.text)
     experiments = []
-    for exp in raw["experiment"]:
-        given = exp.get("reducers", {})
+    for exp in source.experiments:
+        given = dict(exp.reducers)
         reducers = {b: dict(given.get(b, {})) for b in baselines}
-        sizes = set()
-        for grid in reducers.values():
-            values = grid.get("n_components", [])
-            sizes.update(values if isinstance(values, list) else [values])
+        sizes = {v for grid in reducers.values() for v in grid.get("n_components", [])}
         own = dict(given.get(candidate, {}))
         if sizes and _accepts(candidate, "n_components") and "n_components" not in own:
             own["n_components"] = sorted(sizes, key=lambda v: (isinstance(v, str), v))
         reducers[candidate] = own
-        kept = {k: v for k, v in exp.items() if k not in ("reducers", "all_reducers")}
-        experiments.append(kept | {"reducers": reducers})
-    doc = {
-        "name": f"compare-{candidate}",
-        "description": f"{candidate} against {', '.join(baselines)} on preset {source.name}",
-        "settings": raw.get("settings", {}),
-        "experiment": experiments,
-    }
-    return toml_text(doc)
-
-
-def _toml_key(key):
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON escapes are TOML escapes
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def toml_text(doc):
-    """TOML for nested dicts of scalars and lists, with lists of dicts as arrays of tables."""
-    lines = []
-
-    def emit(table, path):
-        nested = []
-        for key, value in table.items():
-            if isinstance(value, dict):
-                nested.append((key, value, False))
-            elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                nested.append((key, value, True))
-            else:
-                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-        for key, value, is_array in nested:
-            name = ".".join([*path, _toml_key(key)])
-            for item in value if is_array else [value]:
-                lines.append("")
-                lines.append(f"[[{name}]]" if is_array else f"[{name}]")
-                emit(item, [*path, _toml_key(key)])
-
-    emit(doc, [])
-    return "\n".join(lines) + "\n"
+        experiments.append(replace(exp, reducers=tuple(reducers.items())))
+    return replace(
+        source,
+        name=f"compare-{candidate}",
+        source=f"{candidate} against {', '.join(baselines)} on {source.source}",
+        text="",
+        experiments=tuple(experiments),
+    )
 
 
 def _budget(cells):
     """n_components as text ('64', 'auto'), nan where the reducer has none."""
-    from attnbench.report import param_text
-
     if "param.n_components" not in cells:
         return pd.Series(np.nan, index=cells.index, dtype=object)
     sizes = cells["param.n_components"]
@@ -215,10 +166,11 @@ def geometric_mean_interval(ratios, *, n_boot=N_BOOT, level=LEVEL, seed=0):
     logs = logs[np.isfinite(logs)]
     if logs.size == 0:
         return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
+
+    def replicates(rng, n_boot):
+        return logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
+
+    low, high = percentile_bootstrap(replicates, n_boot=n_boot, level=level, seed=seed)
     return float(np.exp(logs.mean())), float(np.exp(low)), float(np.exp(high))
 
 
@@ -292,8 +244,7 @@ def compare(
         algorithms.get_reducer_class(b)
     if not baselines:
         raise ValueError("compare needs at least one baseline other than the candidate.")
-    text = comparison_config(name, baselines, preset)
-    config = parse_config(text, f"compare:{name}")
+    config = comparison_config(name, baselines, preset)
     run_id = api.run(
         config,
         store,
@@ -316,8 +267,6 @@ def default_out(store, candidate):
 
 def write_comparison(comparison, out):
     """Write tables/verdict.{md,tex,csv} and tables/pairs.csv under ``out``."""
-    from attnbench.report import write_table
-
     write_table(
         comparison.verdict,
         out,

@@ -1,5 +1,5 @@
 """The report's figures (matplotlib, Agg canvas, no pyplot state): each function takes a
-run's ok cells (with the ``variant`` column of :func:`attnbench.report.prepare_cells`) and
+run's ok cells (with the ``variant`` column of :func:`attnbench.tables.prepare_cells`) and
 returns a Figure, or None when the run has nothing to draw; :func:`save` writes PNG + SVG.
 
 Times are medians of a cell's repeats; errors are ``attn_err_over_r`` (attn_err_inf / r).
@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
-PAPER_REGIME_R = 0.1
-ERR_FLOOR = 1e-6
+from attnbench.claims import PAPER_REGIME_R
+from attnbench.tables import ERR_FLOOR, pareto_front
+
 MAX_PANELS = 12
 AXIS_NAMES = {"n": "n (tokens)", "d": "d (features)", "nnz": "nnz(X) (nonzeros)"}
 TIME_LABEL = "time per fit_transform (s, median)"
@@ -159,12 +160,13 @@ def runtime_scaling(cells, sweeps, predictions, axis):
 
 def _shade_paper_regime(ax, r_values):
     low = min(r_values.min(), PAPER_REGIME_R) / 1.5
-    ax.axvspan(low, PAPER_REGIME_R, color="tab:green", alpha=0.1, label="paper's regime r < 0.1")
+    label = f"paper's regime r < {PAPER_REGIME_R:g}"
+    ax.axvspan(low, PAPER_REGIME_R, color="tab:green", alpha=0.1, label=label)
 
 
 def error_vs_r(cells):
     """attn_err_over_r vs r, one panel per reducer, a line per (family, variant), with the
-    m = 0 reducer as the reference line and r < 0.1 shaded."""
+    m = 0 reducer as the reference line and the paper's regime r < PAPER_REGIME_R shaded."""
     others = sorted(set(cells["reducer"]) - {"zero"})
     if not others:
         return None
@@ -257,19 +259,6 @@ def _legend_below(fig, styles, extra, skip=()):
     ]
     handles.append(extra)
     fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 7), fontsize=7)
-
-
-def pareto_front(points):
-    """Indices of the points not dominated in (error, time), both lower-is-better, sorted
-    by error."""
-    order = np.lexsort((points["time"].to_numpy(), points["err"].to_numpy()))
-    front, best = [], np.inf
-    for i in order:
-        t = points["time"].iloc[i]
-        if t < best:
-            front.append(points.index[i])
-            best = t
-    return front
 
 
 def time_vs_error(cells):

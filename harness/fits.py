@@ -30,14 +30,13 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
+from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 
 AXES = {"n": "n", "d": "d", "nnz": "density"}  # swept axis -> the config axis that moves it
 DATASET_AXES = ("family", "n", "d", "density", "r", "params")
 OMEGAS = (OMEGA_PAPER, OMEGA_BLAS)
 PAPER_MODELS = ("randomized", "deterministic")
 MIN_DISTINCT_X = 3  # a sweep needs at least this many distinct axis values
-N_BOOT = 2000
-LEVEL = 0.95
 R2_GOOD = 0.9  # a model "explains" a reducer when its log-R^2 reaches this ...
 # ... and its fitted slope lies inside the measured slope's interval on every swept axis.
 
@@ -118,21 +117,6 @@ def _axis_values(cells, axis):
     return cells[f"dataset.{axis}"].to_numpy(float)
 
 
-def zipped_axes(config_text):
-    """{experiment name: [tuple of zipped axis names]} from a stored config's TOML."""
-    import tomllib
-
-    try:
-        raw = tomllib.loads(config_text or "")
-    except tomllib.TOMLDecodeError:
-        return {}
-    out = {}
-    for i, exp in enumerate(raw.get("experiment", [])):
-        groups = exp.get("datasets", {}).get("zipped", [])
-        out[str(exp.get("name", i))] = [tuple(g) for g in groups if isinstance(g, list)]
-    return out
-
-
 def find_sweeps(cells, zipped=None):
     """Every (reducer, axis) along which the cells move with the other coordinates fixed.
 
@@ -206,27 +190,27 @@ def slope_interval(x, times, line, *, n_boot=N_BOOT, level=LEVEL, seed=0):
     line = np.asarray(line)
     times = [np.asarray(t, float) for t in times]
     slope = within_line_slope(log_x, np.log([np.median(t) for t in times]), line)
-    rng = np.random.default_rng(seed)
-    medians = np.empty((n_boot, len(times)))
-    for i, t in enumerate(times):
-        medians[:, i] = np.median(t[rng.integers(0, t.size, (n_boot, t.size))], axis=1)
-    log_medians = np.log(medians)
-    sxy = np.zeros(n_boot)
-    sxx = np.zeros(n_boot)
-    for g in np.unique(line):
-        members = np.flatnonzero(line == g)
-        pick = members[rng.integers(0, members.size, (n_boot, members.size))]
-        xs = log_x[pick]
-        ys = np.take_along_axis(log_medians, pick, axis=1)
-        xc = xs - xs.mean(axis=1, keepdims=True)
-        sxy += np.sum(xc * (ys - ys.mean(axis=1, keepdims=True)), axis=1)
-        sxx += np.sum(xc * xc, axis=1)
-    slopes = sxy[sxx > 0] / sxx[sxx > 0]
-    if slopes.size == 0:
-        return slope, float("nan"), float("nan")
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(slopes, [tail, 100 - tail])
-    return slope, float(low), float(high)
+
+    def replicates(rng, n_boot):
+        medians = np.empty((n_boot, len(times)))
+        for i, t in enumerate(times):
+            medians[:, i] = np.median(t[rng.integers(0, t.size, (n_boot, t.size))], axis=1)
+        log_medians = np.log(medians)
+        sxy = np.zeros(n_boot)
+        sxx = np.zeros(n_boot)
+        for g in np.unique(line):
+            members = np.flatnonzero(line == g)
+            pick = members[rng.integers(0, members.size, (n_boot, members.size))]
+            xs = log_x[pick]
+            ys = np.take_along_axis(log_medians, pick, axis=1)
+            xc = xs - xs.mean(axis=1, keepdims=True)
+            sxy += np.sum(xc * (ys - ys.mean(axis=1, keepdims=True)), axis=1)
+            sxx += np.sum(xc * xc, axis=1)
+        # a resample that drew one x per line has no slope (nan, dropped)
+        return np.divide(sxy, sxx, out=np.full(n_boot, np.nan), where=sxx > 0)
+
+    low, high = percentile_bootstrap(replicates, n_boot=n_boot, level=level, seed=seed)
+    return slope, low, high
 
 
 def _r2_log(t, predicted):
@@ -264,20 +248,12 @@ def fit_model(cells, model, omega=OMEGA_PAPER, *, overhead=True, reducer=""):
     )
 
 
-def _own_model(reducer):
-    from attnbench.algorithms import get_reducer_class
-
-    try:
-        return get_reducer_class(reducer).cost_model or None
-    except Exception:  # noqa: BLE001 -- a reducer whose plug-in is not loaded has no model here
-        return None
-
-
-def candidate_models(reducer, cells):
+def candidate_models(reducer, cells, facts=None):
     """(model, omega, role) to test for a reducer: the paper's two models at omega = 2.373
-    and 3, and the reducer's declared model (once, omega nan, if it does not use omega)."""
+    and 3, and the reducer's declared model as stored with the run (``facts``, a
+    :class:`attnbench.facts.RunFacts`; once, omega nan, if the model does not use omega)."""
     out = [(m, w, f"paper {m}") for m in PAPER_MODELS for w in OMEGAS]
-    own = _own_model(reducer)
+    own = facts.cost_model(reducer) if facts else None
     if own in COST_MODELS and own not in PAPER_MODELS:
         terms = [term_matrix(cells, own, w).to_numpy() for w in OMEGAS]
         same = np.allclose(terms[0], terms[1], equal_nan=True)
@@ -321,76 +297,94 @@ class FitReport:
     fits: dict  # (reducer, model, omega) -> ModelFit
 
 
-def analyse(cells, zipped=None, *, n_boot=N_BOOT, seed=0):
-    """Fit slopes and models for every reducer of a run's ok cells; see FitReport."""
+def analyse(cells, facts=None, *, n_boot=N_BOOT, seed=0):
+    """Fit slopes and models for every reducer of a run's ok cells; see FitReport.
+
+    ``facts`` (the run's :class:`attnbench.facts.RunFacts`, from the store) names the axes
+    each experiment zipped and each reducer's own cost model; without it no axes are
+    zipped and only the paper's models are fitted.
+    """
     cells = cells[(cells["status"] == "ok") & (cells["time_median"] > 0)]
-    sweeps = find_sweeps(cells, zipped)
-    slope_rows, prediction_rows, model_rows, fits = [], [], [], {}
-    for sweep in sweeps:
-        part = cells.loc[sweep.index]
-        slope, low, high = slope_interval(
-            sweep.x, part["times"], sweep.line, n_boot=n_boot, seed=seed
-        )
-        slope_rows.append(
-            {
-                "reducer": sweep.reducer,
-                "axis": sweep.label,
-                "cells": len(part),
-                "lines": np.unique(sweep.line).size,
-                "x_min": float(sweep.x.min()),
-                "x_max": float(sweep.x.max()),
-                "slope": slope,
-                "ci_low": low,
-                "ci_high": high,
-            }
-        )
-    for reducer, part in cells.groupby("reducer", sort=True):
-        for model, omega, role in candidate_models(reducer, part):
-            fit = fit_model(part, model, omega, reducer=reducer)
-            fits[reducer, model, omega] = fit
-            model_rows.append(
-                {
-                    "reducer": reducer,
-                    "model": model,
-                    "omega": omega,
-                    "label": model_label(model, omega),
-                    "role": role,
-                    "formula": COST_MODELS[model].formula,
-                    "constants": ", ".join(
-                        f"{name}: {c:.3g}" for name, c in zip(fit.terms, fit.constants)
-                    ),
-                    "overhead_s": fit.overhead,
-                    "r2_log": fit.r2,
-                    "cells": fit.cells,
-                }
-            )
-    slopes = pd.DataFrame(slope_rows, columns=_SLOPE_COLUMNS)
-    for sweep, row in zip(sweeps, slope_rows):
-        part = cells.loc[sweep.index]
-        log_x = np.log(sweep.x)
-        for (reducer, model, omega), fit in fits.items():
-            if reducer != sweep.reducer:
-                continue
-            T = term_matrix(part, model, omega)
-            asymptotic = _asymptotic_slope(T, log_x, sweep.line)
-            fitted = within_line_slope(log_x, np.log(fit.predict(part)), sweep.line)
-            prediction_rows.append(
-                {
-                    "reducer": reducer,
-                    "axis": sweep.label,
-                    "model": model,
-                    "omega": omega,
-                    "label": model_label(model, omega),
-                    "asymptotic_slope": asymptotic,
-                    "fitted_slope": fitted,
-                    "inside_ci": bool(row["ci_low"] <= fitted <= row["ci_high"]),
-                }
-            )
-    predictions = pd.DataFrame(prediction_rows, columns=_PREDICTION_COLUMNS)
-    models = pd.DataFrame(model_rows, columns=_MODEL_COLUMNS)
+    sweeps = find_sweeps(cells, facts.zipped_axes() if facts else None)
+    slopes = pd.DataFrame(
+        [_slope_row(sweep, cells.loc[sweep.index], n_boot, seed) for sweep in sweeps],
+        columns=_SLOPE_COLUMNS,
+    )
+    candidates = [
+        (reducer, part, model, omega, role)
+        for reducer, part in cells.groupby("reducer", sort=True)
+        for model, omega, role in candidate_models(reducer, part, facts)
+    ]
+    fits = {
+        (reducer, model, omega): fit_model(part, model, omega, reducer=reducer)
+        for reducer, part, model, omega, _ in candidates
+    }
+    models = pd.DataFrame(
+        [_model_row(fits[r, m, w], role) for r, _, m, w, role in candidates],
+        columns=_MODEL_COLUMNS,
+    )
+    predictions = pd.DataFrame(
+        [
+            row
+            for sweep, (_, slope) in zip(sweeps, slopes.iterrows())
+            for row in _prediction_rows(sweep, slope, cells.loc[sweep.index], fits)
+        ],
+        columns=_PREDICTION_COLUMNS,
+    )
     return FitReport(
         sweeps, slopes, predictions, models, _verdict(slopes, predictions, models), fits
     )
+
+
+def _slope_row(sweep, part, n_boot, seed):
+    slope, low, high = slope_interval(sweep.x, part["times"], sweep.line, n_boot=n_boot, seed=seed)
+    return {
+        "reducer": sweep.reducer,
+        "axis": sweep.label,
+        "cells": len(part),
+        "lines": np.unique(sweep.line).size,
+        "x_min": float(sweep.x.min()),
+        "x_max": float(sweep.x.max()),
+        "slope": slope,
+        "ci_low": low,
+        "ci_high": high,
+    }
+
+
+def _model_row(fit, role):
+    return {
+        "reducer": fit.reducer,
+        "model": fit.model,
+        "omega": fit.omega,
+        "label": model_label(fit.model, fit.omega),
+        "role": role,
+        "formula": COST_MODELS[fit.model].formula,
+        "constants": ", ".join(f"{name}: {c:.3g}" for name, c in zip(fit.terms, fit.constants)),
+        "overhead_s": fit.overhead,
+        "r2_log": fit.r2,
+        "cells": fit.cells,
+    }
+
+
+def _prediction_rows(sweep, slope, part, fits):
+    """Each fitted model of the sweep's reducer along the sweep: asymptotic and fitted
+    slope, and whether the fitted one lies inside the measured slope's interval."""
+    log_x = np.log(sweep.x)
+    for (reducer, model, omega), fit in fits.items():
+        if reducer != sweep.reducer:
+            continue
+        asymptotic = _asymptotic_slope(term_matrix(part, model, omega), log_x, sweep.line)
+        fitted = within_line_slope(log_x, np.log(fit.predict(part)), sweep.line)
+        yield {
+            "reducer": reducer,
+            "axis": sweep.label,
+            "model": model,
+            "omega": omega,
+            "label": model_label(model, omega),
+            "asymptotic_slope": asymptotic,
+            "fitted_slope": fitted,
+            "inside_ci": bool(slope["ci_low"] <= fitted <= slope["ci_high"]),
+        }
 
 
 _SLOPE_COLUMNS = [

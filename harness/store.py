@@ -1,9 +1,13 @@
 """The result store: one SQLite file, no server.
 
-Tables ``runs`` and ``cells`` (DESIGN.md) plus ``meta`` (schema version).  WAL mode lets
-a report read while a sweep writes, and a busy timeout lets two sweeps write to one
-file.  Each finished cell is one transaction, so a killed sweep loses at most the cell
-in flight; ``UNIQUE(run_id, key)`` makes a resumed run end with exactly one row per cell.
+Tables ``runs`` and ``cells`` (DESIGN.md), ``run_reducers`` (each reducer's facts as the
+run saw them) and ``meta`` (schema version).  A run row also holds its plan, plug-ins and
+claim-rules version (:mod:`attnbench.facts`): the store is the only source of facts
+about a run, so reports, fits, claims and ``rerun`` never ask the live registry.  WAL
+mode lets a report read while a sweep writes, and a busy timeout lets two sweeps write
+to one file.  Each finished cell is one transaction, so a killed sweep loses at most the
+cell in flight; ``UNIQUE(run_id, key)`` makes a resumed run end with exactly one row per
+cell.  A file of another schema version is refused with a message, never modified.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-SCHEMA_VERSION = 1
+from attnbench.facts import ReducerFacts, RunFacts
+
+# 2: runs.plan, runs.plugins, runs.rules_version and the run_reducers table
+SCHEMA_VERSION = 2
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -30,7 +37,21 @@ CREATE TABLE IF NOT EXISTS runs (
     executor TEXT NOT NULL,
     started REAL NOT NULL,
     finished REAL,
-    status TEXT NOT NULL
+    status TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    plugins TEXT NOT NULL,
+    rules_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_reducers (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    reducer TEXT NOT NULL,
+    family TEXT NOT NULL,
+    cost_model TEXT NOT NULL,
+    deterministic INTEGER NOT NULL,
+    input_sparsity_time INTEGER NOT NULL,
+    defaults TEXT NOT NULL,
+    module TEXT NOT NULL,
+    PRIMARY KEY (run_id, reducer)
 );
 CREATE TABLE IF NOT EXISTS cells (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,21 +93,44 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=60000")
-        with self._transaction():
+        try:
+            self.db.execute("PRAGMA busy_timeout=60000")
+            with self._transaction():
+                self._create_or_check()
+            # After the check: switching to WAL rewrites the header of a refused file.
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(f"{self.path} is not an attnbench store: {exc}.") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _create_or_check(self):
+        """Create the schema in an empty file; refuse a file of another schema version
+        (nothing is written to it)."""
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        found = int(
-            self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return
+        row = (
+            self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if "meta" in tables
+            else None
         )
+        if row is None:
+            raise StoreError(f"{self.path} is an SQLite file but not an attnbench store.")
+        found = int(row[0])
         if found != SCHEMA_VERSION:
+            age = "an older" if found < SCHEMA_VERSION else "a newer"
             raise StoreError(
-                f"{self.path} has schema version {found}; this attnbench reads {SCHEMA_VERSION}."
+                f"{self.path} was written by {age} attnbench (store schema {found}; this "
+                f"version reads schema {SCHEMA_VERSION}, which stores the facts reports need "
+                "with each run). Write new runs to another file (--store PATH), or read this "
+                "one with the attnbench version that wrote it."
             )
 
     def _transaction(self):
@@ -95,11 +139,13 @@ class Store:
     def close(self):
         self.db.close()
 
-    def start_run(self, name, config_text, settings, fingerprint, root_seed, executor):
+    def start_run(self, name, config_text, settings, fingerprint, root_seed, executor, facts):
+        """Record a new run and its facts (:class:`attnbench.facts.RunFacts`); its id."""
         with self._transaction():
             cur = self.db.execute(
                 "INSERT INTO runs (name, config, settings, fingerprint, root_seed, executor,"
-                " started, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+                " started, status, plan, plugins, rules_version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
                 (
                     name,
                     config_text,
@@ -108,15 +154,35 @@ class Store:
                     root_seed,
                     executor,
                     time.time(),
+                    facts.plan_json(),
+                    json.dumps(list(facts.plugins)),
+                    facts.rules_version,
                 ),
+            )
+            self.db.executemany(
+                "INSERT INTO run_reducers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        cur.lastrowid,
+                        reducer,
+                        f.family,
+                        f.cost_model,
+                        f.deterministic,
+                        f.input_sparsity_time,
+                        json.dumps(f.defaults, sort_keys=True),
+                        f.module,
+                    )
+                    for reducer, f in sorted(facts.reducers.items())
+                ],
             )
         return cur.lastrowid
 
-    def find_resumable(self, name, config_text, settings):
-        """The latest run with the same name, config text and settings, or None."""
+    def find_resumable(self, facts, settings):
+        """The latest run with the same plan (name, settings, experiments) and run
+        settings, or None."""
         row = self.db.execute(
-            "SELECT id FROM runs WHERE name=? AND config=? AND settings=? ORDER BY id DESC LIMIT 1",
-            (name, config_text, json.dumps(settings, sort_keys=True)),
+            "SELECT id FROM runs WHERE plan=? AND settings=? ORDER BY id DESC LIMIT 1",
+            (facts.plan_json(), json.dumps(settings, sort_keys=True)),
         ).fetchone()
         return row[0] if row else None
 
@@ -180,13 +246,31 @@ class Store:
         return run_id
 
     def run_info(self, run="latest"):
+        """The run's row as a dict; ``settings`` and ``fingerprint`` parsed, and ``facts``
+        (:class:`attnbench.facts.RunFacts`) in place of the plan, plug-ins and rules."""
         run_id = self.resolve_run(run)
-        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
-        names = [c[0] for c in self.db.execute("SELECT * FROM runs LIMIT 0").description]
-        info = dict(zip(names, row))
+        cursor = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,))
+        info = dict(zip([c[0] for c in cursor.description], cursor.fetchone()))
         info["settings"] = json.loads(info["settings"])
         info["fingerprint"] = json.loads(info["fingerprint"])
+        info["facts"] = RunFacts(
+            plan=json.loads(info.pop("plan")),
+            reducers=self._reducer_facts(run_id),
+            plugins=tuple(json.loads(info.pop("plugins"))),
+            rules_version=info.pop("rules_version"),
+        )
         return info
+
+    def _reducer_facts(self, run_id):
+        rows = self.db.execute(
+            "SELECT reducer, family, cost_model, deterministic, input_sparsity_time, defaults,"
+            " module FROM run_reducers WHERE run_id=? ORDER BY reducer",
+            (run_id,),
+        )
+        return {
+            reducer: ReducerFacts(family, cost, bool(det), bool(sparse), json.loads(defaults), mod)
+            for reducer, family, cost, det, sparse, defaults, mod in rows
+        }
 
     def runs(self):
         return pd.read_sql_query(

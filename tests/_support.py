@@ -1,5 +1,9 @@
 """Helpers shared by the tests: small seeded matrices and reducer construction."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -83,3 +87,19 @@ def minilm_available():
     except minilm.MissingExtraError:
         return False
     return True
+
+
+def attnbench_cli(args, cwd, env=None, path=()):
+    """``python -m attnbench.cli ARGS`` in a fresh interpreter (nothing loaded in this
+    one leaks into it), ``path`` put in front of PYTHONPATH; the CompletedProcess."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*map(str, path), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "attnbench.cli", *map(str, args)],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

@@ -1,7 +1,7 @@
 """``compare``: a bad candidate is reported worse, ratios are computed on the same cells."""
 
+import json
 import textwrap
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from attnbench import api
 from attnbench import compare as comparing
 from attnbench.cli import main
 from attnbench.config import parse_config
+from attnbench.grid import make_cells
 
 BAD = Path(__file__).parent / "plugins" / "bad_uniform.py"
 BASELINES = ["leverage_exact", "uniform", "zero"]
@@ -66,30 +68,25 @@ def test_uniform_sampling_is_worse_than_leverage_scores_on_coherent_data(compari
     assert set(pairs.dropna(subset="error_ratio")["n_components"]) == {"64", "256"}
 
 
-def test_candidate_gets_the_baselines_sizes_on_the_preset_datasets(preset):
-    text = comparing.comparison_config("test_bad_uniform", BASELINES, str(preset))
-    config = parse_config(text)
+def test_candidate_gets_the_baselines_sizes_on_the_preset_datasets(preset, comparison):
+    config = comparing.comparison_config("test_bad_uniform", BASELINES, str(preset))
     (experiment,) = config.experiments
     reducers = dict(experiment.reducers)
+    assert list(reducers) == [*BASELINES, "test_bad_uniform"]
     assert reducers["test_bad_uniform"] == {"n_components": [64, 128, 256]}
     assert reducers["leverage_exact"] == {"n_components": [64, 256]}
     assert reducers["zero"] == {}
-    assert experiment.datasets == parse_config(PRESET).experiments[0].datasets
-
-
-def test_toml_text_round_trips():
-    doc = {
-        "name": 'a "quoted" näme',
-        "settings": {"repeats": 3, "timeout": 1.5, "flag": True},
-        "experiment": [
-            {
-                "name": "e",
-                "datasets": {"n": [8, 16], "zipped": [["d", "density"]], "params": {"k": 2}},
-                "reducers": {"zero": {}, "<odd name>": {"n_components": ["auto", 4]}},
-            }
-        ],
-    }
-    assert tomllib.loads(comparing.toml_text(doc)) == doc
+    (source,) = parse_config(PRESET).experiments
+    assert (experiment.datasets, experiment.zipped, experiment.settings) == (
+        source.datasets,
+        source.zipped,
+        source.settings,
+    )
+    assert config.settings == parse_config(PRESET).settings
+    # The stored plan is this config: the run's cells are exactly its grid.
+    store, result = comparison
+    stored = api.load_cells(store, result.run_id)
+    assert sorted(stored["key"]) == sorted(c.key for c in make_cells(config))
 
 
 def test_time_at_equal_error_is_interpolated_on_the_baseline_front():
@@ -143,3 +140,31 @@ def test_exit_code_is_zero_unless_slower_than_the_given_factor(comparison, prese
     assert failing.exit_code == 1
     written = pd.read_csv(preset.parent / "out" / "tables" / "verdict.csv")
     assert np.allclose(written["error_ratio"], result.verdict["error_ratio"], equal_nan=True)
+
+
+def test_geometric_mean_interval_covers_the_true_ratio_across_seeds():
+    # 50 log-normal ratios around 1.3 per seed; a nominal 95% percentile interval covers
+    # about 94% at this size.  If it covers >= 93%, P(fewer than 176 of 200) < 0.3%.
+    covered = 0
+    for seed in range(200):
+        ratios = 1.3 * np.exp(0.4 * np.random.default_rng(seed).standard_normal(50))
+        _, low, high = comparing.geometric_mean_interval(ratios, n_boot=1000, seed=seed)
+        covered += low <= 1.3 <= high
+    assert covered >= 176
+    again = comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
+    assert again == comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
+
+
+def test_report_of_a_comparison_shows_its_stored_plan(comparison, tmp_path):
+    store, result = comparison
+    out = tmp_path / "report"
+    done = CliRunner().invoke(
+        main, ["report", str(result.run_id), "--store", str(store), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    markdown = (out / "REPORT.md").read_text()
+    plan = markdown.split("~~~~json\n")[1].split("\n~~~~")[0]
+    assert json.loads(plan)["name"] == "compare-test_bad_uniform"
+    assert "~~~~toml" not in markdown
+    reducers = pd.read_csv(out / "tables" / "reducers.csv")
+    assert sorted(reducers["reducer"]) == sorted([*BASELINES, "test_bad_uniform"])

@@ -1,7 +1,5 @@
 """Cost-model fits: slopes and constants recovered from synthetic timings."""
 
-import textwrap
-
 import numpy as np
 import pytest
 
@@ -64,15 +62,7 @@ def test_sweeps_are_found_on_each_axis_of_a_grid_and_along_zipped_axes():
     assert np.unique(sweeps["d"].line).size == 3 and np.unique(sweeps["n"].line).size == 3
     # d grows while the density shrinks (nnz fixed): a d-sweep, and no nnz-sweep.
     zipped = [{"d": d, "density": 256 / d, "time": 1e-6} for d in (256, 1024, 4096, 16384)]
-    config = textwrap.dedent(
-        """
-        [[experiment]]
-        name = "e"
-        [experiment.datasets]
-        zipped = [["d", "density"]]
-        """
-    )
-    found = fits.find_sweeps(synthetic_cells(zipped), fits.zipped_axes(config))
+    found = fits.find_sweeps(synthetic_cells(zipped), {"e": [("d", "density")]})
     assert [(s.axis, s.label) for s in found] == [("d", "d (with density)")]
     assert fits.find_sweeps(synthetic_cells(zipped)) == []  # not zipped: every d is alone
 

@@ -1,6 +1,7 @@
 """The report folder: complete, faithful to the store, escaped, reproducible, extensible."""
 
 import re
+import shutil
 from html.parser import HTMLParser
 
 import numpy as np
@@ -8,18 +9,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from _support import synthetic_cells
+from _support import attnbench_cli, synthetic_cells
 from attnbench import claims, figures, fits
 from attnbench.cli import main
-from attnbench.report import (
-    SECTIONS,
-    Paragraph,
-    build_report,
-    format_value,
-    prepare_cells,
-    section,
-    summary_frame,
-)
+from attnbench.render import Paragraph
+from attnbench.report import SECTIONS, build_report, section
+from attnbench.tables import format_value, prepare_cells, summary_frame
 
 
 class _Links(HTMLParser):
@@ -111,7 +106,7 @@ def test_same_run_gives_the_same_report_bytes(tiny_report, tiny_cells, tiny_info
 def test_a_new_section_is_one_function(tiny_cells, tiny_info, tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "save", lambda fig, folder, name: [])  # pictures not needed
 
-    @section("A new section (test)", 47)
+    @section("A new section (test)", 48)
     def beyond(ctx):
         return [Paragraph(f"{len(ctx.cells)} ok cells")]
 
@@ -120,8 +115,14 @@ def test_a_new_section_is_one_function(tiny_cells, tiny_info, tmp_path, monkeypa
     finally:
         SECTIONS[:] = [s for s in SECTIONS if s.title != "A new section (test)"]
     titles = parse(tmp_path / "index.html").h2
-    after = titles.index("Beyond the paper")
-    assert titles.index("A new section (test)") == after + 1
+    # order 48: after the fits (40; the tiny run has nothing beyond the paper, 45-47), before
+    # the failures (50)
+    at = titles.index("A new section (test)")
+    assert titles[at - 1 : at + 2] == [
+        "Runtime scaling and cost-model fits",
+        "A new section (test)",
+        "Failures",
+    ]
     markdown = (tmp_path / "REPORT.md").read_text()
     assert "## A new section (test)" in markdown
     assert f"{(tiny_cells['status'] == 'ok').sum()} ok cells" in markdown
@@ -164,3 +165,84 @@ def test_cli_report_names_a_missing_run(tiny_run):
     store, _ = tiny_run
     missing = CliRunner().invoke(main, ["report", "99", "--store", str(store)])
     assert missing.exit_code != 0 and "no run 99" in missing.output
+
+
+EP_MODULE = '''
+"""A third-party reducer published under the entry-point group attnbench.reducers."""
+import scipy.sparse as sp
+
+from attnbench.algorithms import ProjectionReducer
+
+
+class FirstColumns(ProjectionReducer):
+    family = "projection"
+    deterministic = True
+    cost_model = "input_sparsity"  # not one of the paper's: the fits add it as "own"
+
+    def __init__(self, n_components=8, delta=0.3):
+        self.n_components = n_components
+        self.delta = delta
+
+    def _make_components(self, X, rng):
+        return sp.eye(X.shape[1], min(self.n_components, X.shape[1]), format="csr")
+'''
+EP_CONFIG = """
+name = "entry-point"
+[settings]
+repeats = 2
+warmup = 0
+[[experiment]]
+name = "d"
+[experiment.datasets]
+family = "gaussian"
+n = 8
+d = [64, 128, 256]
+r = 0.05
+[experiment.reducers.test_ep_first]
+[experiment.reducers.zero]
+"""
+
+
+def _install_entry_point(site):
+    """A throwaway distribution in ``site``: one module and its entry point."""
+    info = site / "attnbench_test_ep-0.1.dist-info"
+    info.mkdir(parents=True)
+    (site / "attnbench_test_ep.py").write_text(EP_MODULE)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: attnbench-test-ep\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[attnbench.reducers]\ntest_ep_first = attnbench_test_ep:FirstColumns\n"
+    )
+
+
+def _attnbench(args, cwd, site=None):
+    result = attnbench_cli(args, cwd, path=[site] if site else ())
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_report_is_identical_before_and_after_its_entry_point_plugin_is_uninstalled(tmp_path):
+    site = tmp_path / "site"
+    _install_entry_point(site)
+    (tmp_path / "sweep.toml").write_text(EP_CONFIG)
+    store = ["--store", "store.sqlite"]
+    _attnbench(["run", "sweep.toml", *store, "--cache-dir", "cache"], tmp_path, site)
+    _attnbench(["report", "1", *store, "--out", "installed"], tmp_path, site)
+    shutil.rmtree(site)  # uninstalled: neither the module nor its entry point is found
+    _attnbench(["report", "1", *store, "--out", "uninstalled"], tmp_path)
+    installed, uninstalled = _files(tmp_path / "installed"), _files(tmp_path / "uninstalled")
+    assert list(installed) == list(uninstalled)
+    for name, content in installed.items():
+        assert uninstalled[name] == content, name
+    # The plug-in really ran, and its facts came from the store.
+    cells = pd.read_csv(tmp_path / "uninstalled" / "tables" / "cells.csv")
+    assert set(cells.loc[cells["reducer"] == "test_ep_first", "status"]) == {"ok"}
+    reducers = pd.read_csv(tmp_path / "uninstalled" / "tables" / "reducers.csv")
+    mine = reducers.set_index("reducer").loc["test_ep_first"]
+    assert (mine["module"], mine["cost model"]) == ("attnbench_test_ep", "input_sparsity")
+    models = pd.read_csv(tmp_path / "uninstalled" / "tables" / "fit_models.csv")
+    own = models[(models["reducer"] == "test_ep_first") & (models["role"] == "own")]
+    assert list(own["model"]) == ["input_sparsity"]

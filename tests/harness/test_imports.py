@@ -1,0 +1,95 @@
+"""The package's imports flow one way: no cycle among attnbench modules (an import inside
+a function counts: it runs too), and the bottom layers (reducers, datasets) never import
+the evaluation or report modules.  Read from the source with ``ast``, nothing imported."""
+
+import ast
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Modules that the bottom layers must not import.
+UPPER = {"attnbench.metrics", "attnbench.report", "attnbench.figures", "attnbench.fits"}
+
+
+def package_modules():
+    """{module name: source path} of every module of the attnbench distribution."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    modules = {}
+    for package, folder in config["package-dir"].items():
+        for path in sorted((ROOT / folder).glob("*.py")):
+            name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+            modules[name] = path
+    return modules
+
+
+def imported(name, path, modules):
+    """The attnbench modules that the module ``name`` imports, anywhere in its body."""
+    package = name if path.stem == "__init__" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the package, up level - 1 parents
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            # ``from pkg import sub`` imports the submodule pkg.sub when there is one.
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names
+            ]
+        else:
+            continue
+        found |= {t for t in targets if t in modules and t != name}
+    return found
+
+
+def graph():
+    modules = package_modules()
+    return {name: imported(name, path, modules) for name, path in modules.items()}
+
+
+def find_cycle(edges):
+    """One import cycle as a list of modules (first = last), or None."""
+    state = {}  # module -> "open" while on the current path, "done" after
+
+    def visit(node, path):
+        state[node] = "open"
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == "open":
+                return path[path.index(target) :] + [target]
+            if target not in state:
+                cycle = visit(target, [*path, target])
+                if cycle:
+                    return cycle
+        state[node] = "done"
+        return None
+
+    for start in sorted(edges):
+        if start not in state:
+            cycle = visit(start, [start])
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_reader_sees_the_package():
+    edges = graph()
+    assert {"attnbench.workers", "attnbench.executors", "attnbench.datasets.qkv"} <= set(edges)
+    assert "attnbench.workers" in edges["attnbench.executor_dask"]
+    assert "attnbench.executor_dask" in edges["attnbench.executors"]  # inside a function
+
+
+def test_find_cycle_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_no_import_cycle():
+    assert find_cycle(graph()) is None
+
+
+def test_reducers_and_datasets_do_not_import_evaluation_or_reports():
+    for name, targets in graph().items():
+        if name.startswith(("attnbench.algorithms", "attnbench.datasets")):
+            assert not targets & UPPER, f"{name} imports {sorted(targets & UPPER)}"

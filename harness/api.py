@@ -1,8 +1,10 @@
 """The Python API, mirroring the command line: run a sweep, load its cells.
 
-from attnbench.api import run, load_cells
-run_id = run("quick", store="results/attnbench.sqlite")
-df = load_cells("results/attnbench.sqlite", run_id)   # one row per cell
+from attnbench import api
+
+if __name__ == "__main__":  # worker processes import the main script again
+    run_id = api.run("quick", store="results/attnbench.sqlite")
+    df = api.load_cells("results/attnbench.sqlite", run_id)  # one row per cell
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 import numpy as np
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,16 +22,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from attnbench.algorithms import load_plugin
 from attnbench.config import SweepConfig, load_config
 from attnbench.executors import make_executor
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS
 from attnbench.store import DEFAULT_STORE, Store, read_run
+from attnbench.workers import load_plugins
 
 
 def _progress(enabled):
+    """A progress bar on stderr (stdout keeps the command's tables), or none."""
     if not enabled:
         return nullcontext(None)
     return Progress(
@@ -38,6 +42,7 @@ def _progress(enabled):
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
     )
 
 
@@ -61,10 +66,11 @@ def run(
     the latest run with the same config and settings continues: cells already stored
     ``ok`` are skipped, failed ones are run again.  ``executor`` is local, processes or
     dask (attnbench.executors); ``workers`` sizes the processes pool or the local Dask
-    cluster, ``scheduler`` is the address of a running Dask scheduler instead.
+    cluster, ``scheduler`` is the address of a running Dask scheduler instead.  Workers
+    that cannot start raise attnbench.executors.WorkerStartError before the run is
+    recorded: in a script, keep this call under ``if __name__ == "__main__":``.
     """
-    for path in plugins:
-        load_plugin(path)
+    load_plugins(plugins)
     if not isinstance(config, SweepConfig):
         config = load_config(config)
     config = config.with_settings(**overrides)
@@ -117,12 +123,18 @@ def run(
 
 
 def load_cells(store=DEFAULT_STORE, run="latest"):
-    """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats."""
+    """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats.
+
+    Every metric of attnbench.metrics has its column, NaN where a cell has no value (it
+    failed or timed out, or the metric does not apply to the run's attention mode).
+    """
     db = Store(store)
     try:
-        return db.cells(run)
+        cells = db.cells(run)
     finally:
         db.close()
+    missing = {name: np.nan for name in METRICS if name not in cells.columns}
+    return cells.assign(**missing) if missing else cells
 
 
 def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):

@@ -1,6 +1,8 @@
-"""The package's imports flow one way: no cycle among attnbench modules (an import inside
-a function counts: it runs too), and the bottom layers (reducers, datasets) never import
-the evaluation or report modules.  Read from the source with ``ast``, nothing imported."""
+"""The distribution's layout.  Imports flow one way: no cycle among attnbench modules (an
+import inside a function counts: it runs too), and the bottom layers (reducers, datasets)
+never import the evaluation or report modules; read from the source with ``ast``.  Every
+folder that ships files is a package that setuptools is told about (else ``pip install``
+warns that it would be ignored)."""
 
 import ast
 import tomllib
@@ -11,9 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 UPPER = {"attnbench.metrics", "attnbench.report", "attnbench.figures", "attnbench.fits"}
 
 
+def setuptools_config():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
 def package_modules():
     """{module name: source path} of every module of the attnbench distribution."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    config = setuptools_config()
     modules = {}
     for package, folder in config["package-dir"].items():
         for path in sorted((ROOT / folder).glob("*.py")):
@@ -93,3 +99,15 @@ def test_reducers_and_datasets_do_not_import_evaluation_or_reports():
     for name, targets in graph().items():
         if name.startswith(("attnbench.algorithms", "attnbench.datasets")):
             assert not targets & UPPER, f"{name} imports {sorted(targets & UPPER)}"
+
+
+def test_every_folder_that_ships_files_is_a_listed_package():
+    config = setuptools_config()
+    listed = set(config["packages"])
+    for package, folder in config["package-dir"].items():
+        for sub in (ROOT / folder).rglob("*"):
+            if sub.is_dir() and sub.name != "__pycache__" and any(sub.iterdir()):
+                relative = sub.relative_to(ROOT / folder).parts
+                assert ".".join((package, *relative)) in listed, f"{sub} is not in packages"
+    for package in config["package-data"]:
+        assert package in listed, f"package-data names {package}, which is not installed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -26,7 +27,7 @@ from attnbench.config import SweepConfig, load_config
 from attnbench.executors import make_executor
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
-from attnbench.metrics import METRICS
+from attnbench.metrics import METRICS, metric_names
 from attnbench.store import DEFAULT_STORE, Store, read_run
 from attnbench.workers import load_plugins
 
@@ -100,40 +101,44 @@ def run(
                 config.settings["root_seed"],
                 executor,
             )
-        done = db.done_keys(run_id)
-        todo = [cell for cell in cells if cell.key not in done]
         try:
-            with _progress(progress) as bar:
-                task = (
-                    bar.add_task(config.name, total=len(cells), completed=len(done))
-                    if bar
-                    else None
-                )
-                for cell, result in pool.run(todo):
-                    db.save_cell(run_id, cell, result, result["concurrency"], result["worker"])
-                    if bar:
-                        bar.update(task, advance=1, description=cell.label[:60])
-            db.finish_run(run_id)
-        except BaseException:
-            db.finish_run(run_id, "interrupted")
-            raise
+            _save_results(db, run_id, pool, cells, config.name, progress)
         finally:
             db.close()
     return run_id
 
 
+def _save_results(db, run_id, pool, cells, name, progress):
+    """Run the cells not stored yet; save each result as it comes, one transaction each.
+    The run is finished, or marked interrupted when anything stops it."""
+    done = db.done_keys(run_id)
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(name, total=len(cells), completed=len(done)) if bar else None
+            for cell, result in pool.run([cell for cell in cells if cell.key not in done]):
+                db.save_cell(run_id, cell, result, result["concurrency"], result["worker"])
+                if bar:
+                    bar.update(task, advance=1, description=cell.label[:60])
+        db.finish_run(run_id)
+    except BaseException:
+        db.finish_run(run_id, "interrupted")
+        raise
+
+
 def load_cells(store=DEFAULT_STORE, run="latest"):
     """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats.
 
-    Every metric of attnbench.metrics has its column, NaN where a cell has no value (it
-    failed or timed out, or the metric does not apply to the run's attention mode).
+    Every metric of the run's attention mode(s) has its column, NaN where a cell has no
+    value (it failed or timed out, or the metric does not apply to its mode).
     """
     db = Store(store)
     try:
         cells = db.cells(run)
     finally:
         db.close()
-    missing = {name: np.nan for name in METRICS if name not in cells.columns}
+    modes = set(cells.get("setting.attention", pd.Series(dtype=object)).dropna())
+    names = {name for mode in modes or {"symmetric"} for name in metric_names(mode)}
+    missing = {name: np.nan for name in METRICS if name in names and name not in cells}
     return cells.assign(**missing) if missing else cells
 
 

@@ -420,12 +420,30 @@ def compare(
         algorithms.BrokenPluginError,
         algorithms.UnknownReducerError,
         StoreError,
+        ExecutorError,
     ) as exc:
         _fail(exc)
     folder = out or comparing.default_out(store, result.candidate)
     comparing.write_comparison(result, folder)
-    verdict = result.verdict
-    frame = pd.DataFrame(
+    frame = _verdict_frame(result.verdict)
+    Output(fmt).table(
+        frame, f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}"
+    )
+    click.echo(f"tables written to {folder}")
+    if fail_if_slower is not None:
+        slower = result.slower_than(fail_if_slower)
+        if slower:
+            click.echo(
+                f"{result.candidate} is more than {fail_if_slower:g}x slower at equal error "
+                f"than: {', '.join(slower)}",
+                err=True,
+            )
+            raise SystemExit(1)
+
+
+def _verdict_frame(verdict):
+    """The comparison's verdict as shown: ratios with their 95% intervals."""
+    return pd.DataFrame(
         {
             "baseline": verdict["baseline"],
             "family": verdict["family"],
@@ -442,19 +460,6 @@ def compare(
             "speed": verdict["speed"],
         }
     )
-    Output(fmt).table(
-        frame, f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}"
-    )
-    click.echo(f"tables written to {folder}")
-    if fail_if_slower is not None:
-        slower = result.slower_than(fail_if_slower)
-        if slower:
-            click.echo(
-                f"{result.candidate} is more than {fail_if_slower:g}x slower at equal error "
-                f"than: {', '.join(slower)}",
-                err=True,
-            )
-            raise SystemExit(1)
 
 
 def _ratio(value, low, high):

@@ -126,8 +126,12 @@ def _unguarded_main_script():
 
 def _start_failure(code):
     """The message of a worker that died (exit ``code``) or hung before it was ready."""
-    ending = "did not get ready in time" if code is None else f"exited with code {code}"
-    message = f"a worker process {ending} before running any cell, so no cell can run"
+    ending = (
+        f"was not ready within {START_TIMEOUT:g} s"
+        if code is None
+        else f"exited with code {code} before running any cell"
+    )
+    message = f"a worker process {ending}, so no cell can run"
     script = _unguarded_main_script()
     if script is not None:
         return (

@@ -93,11 +93,15 @@ def main():
     per_cell = wall / len(cells)
     timed = cells["time_median"].median()
     print(f"cells: {len(cells)} (n={args.n}, d={args.d}), sweep wall {wall:.2f} s")
-    print(f"per cell: {1e3 * per_cell:.2f} ms, timed region {1e3 * timed:.2f} ms, "
-          f"overhead {1e3 * (per_cell - timed):.2f} ms "
-          "(includes one worker start and one A(X), amortised)")
-    print(f"CPU per cell: client {1e3 * cpu / len(cells):.2f} ms, "
-          f"worker's cell code {1e3 * worker_cpu:.2f} ms (reducer included)")
+    print(
+        f"per cell: {1e3 * per_cell:.2f} ms, timed region {1e3 * timed:.2f} ms, "
+        f"overhead {1e3 * (per_cell - timed):.2f} ms "
+        "(includes one worker start and one A(X), amortised)"
+    )
+    print(
+        f"CPU per cell: client {1e3 * cpu / len(cells):.2f} ms, "
+        f"worker's cell code {1e3 * worker_cpu:.2f} ms (reducer included)"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ A :class:`DatasetSpec` names what to generate (family, n, d, density, r, seed an
 family's parameters); :func:`make_dataset` generates it, scaled so that
 ||XX^T||_inf = r exactly, with its statistics; :func:`make_qkv` gives the real
 (Q, K, V) of a family of real attention; :func:`load_dataset` goes through a
-content-addressed on-disk cache; :func:`expand_grid` turns sweep axes into specs.
+content-addressed on-disk cache; :func:`attention_inputs` assembles a cell's X, or its
+Q, K and V for asymmetric attention; :func:`expand_grid` turns sweep axes into specs.
 Every module here that is not infrastructure holds one family and is imported below,
 so adding a family is adding one file.
 """
@@ -27,11 +28,12 @@ from attnbench.datasets.generate import (
     scale_to_r,
 )
 from attnbench.datasets.grid import derive_seed, expand_grid
+from attnbench.datasets.qkv import attention_inputs, partner_seed, qk_pair
 from attnbench.datasets.registry import Family, Param, get_family, list_families, register_family
 from attnbench.datasets.spec import DatasetSpec
 from attnbench.datasets.stats import compute_stats
 
-_INFRASTRUCTURE = {"cache", "generate", "grid", "registry", "spec", "stats"}
+_INFRASTRUCTURE = {"cache", "generate", "grid", "qkv", "registry", "spec", "stats"}
 
 for _module in pkgutil.iter_modules(__path__):
     if not _module.name.startswith("_") and _module.name not in _INFRASTRUCTURE:
@@ -43,6 +45,7 @@ __all__ = [
     "DatasetSpec",
     "Family",
     "Param",
+    "attention_inputs",
     "cache_path",
     "compute_stats",
     "default_cache_dir",
@@ -54,6 +57,8 @@ __all__ = [
     "load_dataset",
     "make_dataset",
     "make_qkv",
+    "partner_seed",
+    "qk_pair",
     "register_family",
     "scale_pair_to_r",
     "scale_to_r",

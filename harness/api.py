@@ -1,8 +1,10 @@
 """The Python API, mirroring the command line: run a sweep, load its cells.
 
-from attnbench.api import run, load_cells
-run_id = run("quick", store="results/attnbench.sqlite")
-df = load_cells("results/attnbench.sqlite", run_id)   # one row per cell
+from attnbench import api
+
+if __name__ == "__main__":  # worker processes import the main script again
+    run_id = api.run("quick", store="results/attnbench.sqlite")
+    df = api.load_cells("results/attnbench.sqlite", run_id)  # one row per cell
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,18 +24,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from attnbench.algorithms import get_reducer_class, list_reducers, load_plugin
+from attnbench.algorithms import get_reducer_class, list_reducers
 from attnbench.claims import RULES_VERSION
 from attnbench.config import Experiment, SweepConfig, load_config
 from attnbench.executors import make_executor
 from attnbench.facts import RunFacts
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
-from attnbench.metrics import METRICS
+from attnbench.metrics import METRICS, metric_names
 from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
+from attnbench.workers import load_plugins
 
 
 def _progress(enabled):
+    """A progress bar on stderr (stdout keeps the command's tables), or none."""
     if not enabled:
         return nullcontext(None)
     return Progress(
@@ -41,6 +47,7 @@ def _progress(enabled):
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
     )
 
 
@@ -64,10 +71,11 @@ def run(
     the latest run with the same config and settings continues: cells already stored
     ``ok`` are skipped, failed ones are run again.  ``executor`` is local, processes or
     dask (attnbench.executors); ``workers`` sizes the processes pool or the local Dask
-    cluster, ``scheduler`` is the address of a running Dask scheduler instead.
+    cluster, ``scheduler`` is the address of a running Dask scheduler instead.  Workers
+    that cannot start raise attnbench.executors.WorkerStartError before the run is
+    recorded: in a script, keep this call under ``if __name__ == "__main__":``.
     """
-    for path in plugins:
-        load_plugin(path)
+    load_plugins(plugins)
     if not isinstance(config, SweepConfig):
         config = load_config(config)
     config = config.with_settings(**overrides)
@@ -89,46 +97,57 @@ def run(
         scheduler=scheduler,
     ) as pool:
         db = Store(store)
-        run_id = db.find_resumable(facts, settings) if resume else None
-        if run_id is None:
-            run_id = db.start_run(
-                config.name,
-                config.text,
-                settings,
-                fingerprint(),
-                config.settings["root_seed"],
-                executor,
-                facts,
-            )
-        done = db.done_keys(run_id)
-        todo = [cell for cell in cells if cell.key not in done]
+        run_id = _record_run(db, config, settings, facts, executor, resume)
         try:
-            with _progress(progress) as bar:
-                task = (
-                    bar.add_task(config.name, total=len(cells), completed=len(done))
-                    if bar
-                    else None
-                )
-                for cell, result in pool.run(todo):
-                    db.save_cell(run_id, cell, result, result["concurrency"], result["worker"])
-                    if bar:
-                        bar.update(task, advance=1, description=cell.label[:60])
-            db.finish_run(run_id)
-        except BaseException:
-            db.finish_run(run_id, "interrupted")
-            raise
+            _save_results(db, run_id, pool, cells, config.name, progress)
         finally:
             db.close()
     return run_id
 
 
+def _record_run(db, config, settings, facts, executor, resume):
+    """The id of the run to fill: the resumable one, or a new row with the fingerprint."""
+    run_id = db.find_resumable(facts, settings) if resume else None
+    if run_id is not None:
+        return run_id
+    root_seed = config.settings["root_seed"]
+    return db.start_run(
+        config.name, config.text, settings, fingerprint(), root_seed, executor, facts
+    )
+
+
+def _save_results(db, run_id, pool, cells, name, progress):
+    """Run the cells not stored yet; save each result as it comes, one transaction each.
+    The run is finished, or marked interrupted when anything stops it."""
+    done = db.done_keys(run_id)
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(name, total=len(cells), completed=len(done)) if bar else None
+            for cell, result in pool.run([cell for cell in cells if cell.key not in done]):
+                db.save_cell(run_id, cell, result, result["concurrency"], result["worker"])
+                if bar:
+                    bar.update(task, advance=1, description=cell.label[:60])
+        db.finish_run(run_id)
+    except BaseException:
+        db.finish_run(run_id, "interrupted")
+        raise
+
+
 def load_cells(store=DEFAULT_STORE, run="latest"):
-    """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats."""
+    """A run's cells as a DataFrame: one row per cell, metrics, timings and dataset stats.
+
+    Every metric of the run's attention mode(s) has its column, NaN where a cell has no
+    value (it failed or timed out, or the metric does not apply to its mode).
+    """
     db = Store(store)
     try:
-        return db.cells(run)
+        cells = db.cells(run)
     finally:
         db.close()
+    modes = set(cells.get("setting.attention", pd.Series(dtype=object)).dropna())
+    names = {name for mode in modes or {"symmetric"} for name in metric_names(mode)}
+    missing = {name: np.nan for name in METRICS if name in names and name not in cells}
+    return cells.assign(**missing) if missing else cells
 
 
 def _stored_config(info):
@@ -136,9 +155,7 @@ def _stored_config(info):
     when a plug-in file or a reducer the run used is not installed now."""
     facts = info["facts"]
     gone = [path for path in facts.plugins if not Path(path).is_file()]
-    for path in facts.plugins:
-        if path not in gone:
-            load_plugin(path)
+    load_plugins([path for path in facts.plugins if path not in gone])
     gone += sorted(set(facts.reducers) - set(list_reducers()))
     if gone:
         raise StoreError(

@@ -1,14 +1,22 @@
-"""The ``attnbench`` command line (click; tables and progress bars from rich)."""
+"""The ``attnbench`` command line (click; tables and progress bars from rich).
+
+Every table goes through :class:`Output`: rich text that is never cut (full width when
+stdout is not a terminal, long cells folded onto more lines in one), or Markdown or CSV
+with ``--format``.  A failed or timed-out cell is a result: the command that ran it
+lists it and exits 0.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
 import numpy as np
+import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from attnbench import algorithms, api
 from attnbench.config import ConfigError, list_presets
@@ -16,7 +24,57 @@ from attnbench.datasets import list_families
 from attnbench.executors import EXECUTORS, ExecutorError
 from attnbench.metrics import METRICS, AttentionReference, evaluate
 from attnbench.store import DEFAULT_STORE, StoreError
+from attnbench.workers import load_plugins
 
+FORMATS = ("table", "md", "csv")
+PIPED_WIDTH = 10_000  # columns of a console that is not a terminal: tables at full width
+
+
+class Output:
+    """Lines and tables on stdout as rich text, Markdown or CSV (``fmt``).
+
+    CSV prints each table as a block after a ``# title`` line, and other lines as
+    ``# `` comments, so a CSV reader that skips comments sees only the tables.
+    """
+
+    def __init__(self, fmt="table"):
+        self.fmt = fmt
+        self.console = Console()
+        if not self.console.is_terminal:
+            self.console = Console(width=PIPED_WIDTH)
+
+    def line(self, text):
+        if self.fmt == "table":
+            self.console.print(Text(text))
+        else:
+            click.echo(f"# {text}" if self.fmt == "csv" else text)
+
+    def table(self, frame, title=""):
+        """Print a DataFrame: numbers to 4 significant digits, text as text (no markup)."""
+        from attnbench.report import display_frame, markdown_table  # matplotlib: on use
+
+        if self.fmt == "csv":
+            click.echo(f"# {title}")
+            frame.to_csv(sys.stdout, index=False)
+        elif self.fmt == "md":
+            click.echo(f"**{title}**\n\n{markdown_table(display_frame(frame))}\n")
+        else:
+            table = Table(title=title)
+            for column in frame.columns:
+                table.add_column(str(column), overflow="fold")
+            for row in display_frame(frame).to_numpy():
+                table.add_row(*map(Text, row))
+            self.console.print(table)
+
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="tables as text (full width when piped), Markdown (md) or CSV",
+)
 PLUGIN_OPTION = click.option(
     "--plugin",
     "plugins",
@@ -32,45 +90,52 @@ def main():
     """Benchmark attention sparsification: reduce X (n x d) to Y (n x m), compare A(Y) to A(X)."""
 
 
+def _listing(what):
+    """(title, DataFrame) of what ``attnbench list`` shows."""
+    if what == "datasets":
+        rows = [{"family": k, "description": v} for k, v in list_families().items()]
+    elif what == "presets":
+        rows = [{"preset": k, "description": v} for k, v in list_presets().items()]
+    elif what == "reducers":
+        rows = []
+        for name in algorithms.list_reducers():
+            cls = algorithms.get_reducer_class(name)
+            rows.append(
+                {
+                    "name": name,
+                    "family": cls.family,
+                    "deterministic": str(cls.deterministic),
+                    "cost model": cls.cost_model,
+                    "parameters": ", ".join(cls._get_param_names()),
+                }
+            )
+        for name, error in algorithms.broken_plugins().items():
+            last = error.strip().splitlines()[-1]
+            rows.append({"name": name, "family": "broken", "parameters": last})
+    else:
+        rows = [
+            {
+                "metric": m.name,
+                "better": "lower" if m.lower_is_better else "higher",
+                "attention": "both" if len(m.modes) > 1 else m.modes[0],
+                "definition": m.description,
+            }
+            for m in METRICS.values()
+        ]
+    return what, pd.DataFrame(rows).fillna("")
+
+
 @main.command("list")
 @click.argument(
     "what", type=click.Choice(["reducers", "datasets", "presets", "metrics"]), default="reducers"
 )
 @PLUGIN_OPTION
-def list_cmd(what, plugins):
+@FORMAT_OPTION
+def list_cmd(what, plugins, fmt):
     """List reducers (family, cost model), dataset families, presets or metrics."""
-    console = Console()
     _load_plugins(plugins)
-    if what == "datasets":
-        table = Table("family", "description")
-        for name, description in list_families().items():
-            table.add_row(name, escape(description))
-    elif what == "presets":
-        table = Table("preset", "description")
-        for name, description in list_presets().items():
-            table.add_row(name, escape(description))
-    elif what == "reducers":
-        table = Table("name", "family", "deterministic", "cost model", "parameters")
-        for name in algorithms.list_reducers():
-            cls = algorithms.get_reducer_class(name)
-            table.add_row(
-                name,
-                cls.family,
-                str(cls.deterministic),
-                cls.cost_model,
-                ", ".join(cls._get_param_names()),
-            )
-        for name, error in algorithms.broken_plugins().items():
-            table.add_row(
-                escape(name), "[red]broken[/red]", "", "", escape(error.strip().splitlines()[-1])
-            )
-    else:
-        table = Table("metric", "better", "definition")
-        for metric in METRICS.values():
-            table.add_row(
-                metric.name, "lower" if metric.lower_is_better else "higher", metric.description
-            )
-    console.print(table)
+    title, frame = _listing(what)
+    Output(fmt).table(frame, title)
 
 
 @main.command()
@@ -78,14 +143,15 @@ def list_cmd(what, plugins):
 @click.option("--d", "d", default=4096, show_default=True, help="features (columns of X)")
 @click.option("--r", "r", default=0.05, show_default=True, help="||XX^T||_inf of the scaled X")
 @click.option("--seed", default=0, show_default=True)
-def demo(n, d, r, seed):
+@FORMAT_OPTION
+def demo(n, d, r, seed, fmt):
     """Reduce one Gaussian X with every reducer at its default size and print the metrics."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     X *= np.sqrt(r / np.max(np.einsum("ij,ij->i", X, X)))
     reference = AttentionReference(X)
     shown = ["m", "attn_err_over_r", "skill", "spectral_eps", "output_err"]
-    table = Table("reducer", "seconds", *shown, title=f"Gaussian X, n={n}, d={d}, r={r}")
+    rows = []
     for name in algorithms.list_reducers():
         reducer = algorithms.get_reducer(name)
         if "random_state" in reducer.get_params():
@@ -93,17 +159,13 @@ def demo(n, d, r, seed):
         start = time.perf_counter()
         Y = reducer.fit_transform(X)
         seconds = time.perf_counter() - start
-        values = evaluate(reference, Y, shown)
-        table.add_row(name, f"{seconds:.3f}", *(f"{values[k]:.4g}" for k in shown))
-    Console().print(table)
+        rows.append({"reducer": name, "seconds": seconds, **evaluate(reference, Y, shown)})
+    Output(fmt).table(pd.DataFrame(rows), f"Gaussian X, n={n}, d={d}, r={r}")
 
 
 def _load_plugins(plugins):
-    for path in plugins:
-        try:
-            algorithms.load_plugin(path)
-        except algorithms.BrokenPluginError as exc:
-            Console(stderr=True).print(f"[yellow]warning:[/yellow] {exc}")
+    for error in load_plugins(plugins, strict=False):
+        Console(stderr=True).print(Text(f"warning: {error}"))
 
 
 STORE_OPTION = click.option(
@@ -147,6 +209,7 @@ def _fail(exc):
     metavar="ADDRESS",
     help="a running Dask scheduler (tcp://HOST:8786) instead of a local cluster",
 )
+@FORMAT_OPTION
 def run(
     config,
     store,
@@ -160,8 +223,12 @@ def run(
     executor,
     workers,
     scheduler,
+    fmt,
 ):
-    """Run a sweep: CONFIG is a preset name (see `list presets`) or a TOML file."""
+    """Run a sweep: CONFIG is a preset name (see `list presets`) or a TOML file.
+
+    Prints a summary of the run; cells that failed or timed out are listed, and the
+    command still exits 0 (they are results)."""
     try:
         run_id = api.run(
             config,
@@ -186,44 +253,53 @@ def run(
         StoreError,
     ) as exc:
         _fail(exc)
-    click.echo(f"run {run_id} stored in {store}")
-    _show(store, run_id)
+    out = Output(fmt)
+    out.line(f"run {run_id} stored in {store}")
+    _show(store, run_id, out)
 
 
-def _show(store, run):
+def _last_line(error):
+    lines = error.strip().splitlines() if isinstance(error, str) else []
+    return lines[-1] if lines else ""
+
+
+def _show(store, run, out):
+    """The run's cell counts, medians of its ok cells, and every cell that did not finish."""
+    from attnbench.tables import prepare_cells, summary_frame
+
     try:
-        df = api.load_cells(store, run)
+        cells = prepare_cells(api.load_cells(store, run))
     except StoreError as exc:
         _fail(exc)
-    console = Console()
-    counts = df["status"].value_counts().to_dict()
-    console.print(
-        f"run {run}: {len(df)} cells, " + ", ".join(f"{v} {k}" for k, v in counts.items())
-    )
-    ok = df[df["status"] == "ok"]
+    counts = cells["status"].value_counts().to_dict()
+    out.line(f"run {run}: {len(cells)} cells, " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    ok = cells[cells["status"] == "ok"]
     if not ok.empty:
-        from attnbench.tables import prepare_cells, summary_frame
-
         shown = ["family", "reducer", "cells", "m", "time_s", "err_over_r", "skill", "spectral_eps"]
-        summary = summary_frame(prepare_cells(ok))[shown]
-        table = Table(*summary.columns, title="medians over cells")
-        for row in summary.itertuples(index=False):
-            table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
-        console.print(table)
-    bad = df[df["status"] != "ok"]
-    for row in bad.itertuples():
-        console.print(
-            f"[red]{row.status}[/red] {row.reducer} on {row._asdict()['dataset.family']}: "
-            f"{(row.error or '').strip().splitlines()[-1] if row.error else ''}"
+        out.table(summary_frame(ok)[shown], "medians over cells")
+    bad = cells[cells["status"] != "ok"]
+    if not bad.empty:
+        failed = pd.DataFrame(
+            {
+                "status": bad["status"],
+                "reducer": bad["variant"],
+                "family": bad["dataset.family"],
+                "n": bad["dataset.n"],
+                "d": bad["dataset.d"],
+                "r": bad["dataset.r"],
+                "error": bad["error"].map(_last_line),
+            }
         )
+        out.table(failed, "cells that did not finish (stored as results; rerun with --resume)")
 
 
 @main.command()
 @click.argument("run", default="latest")
 @STORE_OPTION
-def show(run, store):
+@FORMAT_OPTION
+def show(run, store, fmt):
     """A summary table of a stored run (RUN is an id or 'latest')."""
-    _show(store, run)
+    _show(store, run, Output(fmt))
 
 
 @main.command()
@@ -252,7 +328,8 @@ def export(run, store, fmt, output):
 @main.command()
 @click.argument("run", default="latest")
 @STORE_OPTION
-def rerun(run, store):
+@FORMAT_OPTION
+def rerun(run, store, fmt):
     """Repeat a stored run from its stored config and report any metric that differs."""
     try:
         new_id, diffs = api.rerun(store, run, progress=True)
@@ -261,10 +338,9 @@ def rerun(run, store):
     if not diffs:
         click.echo(f"run {new_id} reproduces run {run}: every metric identical")
         return
-    table = Table("cell", "reducer", "metric", "stored", "now", title="metrics that differ")
-    for key, reducer, metric, old, new in diffs:
-        table.add_row(key, reducer, metric, str(old), str(new))
-    Console().print(table)
+    columns = ["cell", "reducer", "metric", "stored", "now"]
+    frame = pd.DataFrame([[str(v) for v in diff] for diff in diffs], columns=columns)
+    Output(fmt).table(frame, "metrics that differ")
     raise SystemExit(1)
 
 
@@ -309,8 +385,19 @@ def report(run, store, out):
 @click.option("--repeats", type=int, help="timed repeats per cell")
 @click.option("--resume", is_flag=True, help="continue (or reuse) the latest identical comparison")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
+@FORMAT_OPTION
 def compare(
-    candidate, baselines, preset, store, out, fail_if_slower, plugins, repeats, resume, cache_dir
+    candidate,
+    baselines,
+    preset,
+    store,
+    out,
+    fail_if_slower,
+    plugins,
+    repeats,
+    resume,
+    cache_dir,
+    fmt,
 ):
     """Compare CANDIDATE (a reducer name, FILE.py or FILE.py:NAME) with baselines on a preset.
 
@@ -339,25 +426,15 @@ def compare(
         algorithms.BrokenPluginError,
         algorithms.UnknownReducerError,
         StoreError,
+        ExecutorError,
     ) as exc:
         _fail(exc)
     folder = out or comparing.default_out(store, result.candidate)
     comparing.write_comparison(result, folder)
-    table = Table(
-        "baseline", "family", "error ratio", "win/loss/tie", "accuracy", "time ratio", "speed",
-        title=f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}",
-    )  # fmt: skip
-    for row in result.verdict.itertuples():
-        table.add_row(
-            row.baseline,
-            row.family,
-            _ratio(row.error_ratio, row.error_ci_low, row.error_ci_high),
-            f"{row.wins}/{row.losses}/{row.ties}",
-            row.accuracy,
-            _ratio(row.time_ratio, row.time_ci_low, row.time_ci_high),
-            row.speed,
-        )
-    Console().print(table)
+    frame = _verdict_frame(result.verdict)
+    Output(fmt).table(
+        frame, f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}"
+    )
     click.echo(f"tables written to {folder}")
     if fail_if_slower is not None:
         slower = result.slower_than(fail_if_slower)
@@ -368,6 +445,27 @@ def compare(
                 err=True,
             )
             raise SystemExit(1)
+
+
+def _verdict_frame(verdict):
+    """The comparison's verdict as shown: ratios with their 95% intervals."""
+    return pd.DataFrame(
+        {
+            "baseline": verdict["baseline"],
+            "family": verdict["family"],
+            "error ratio": [
+                _ratio(*v) for v in verdict[["error_ratio", "error_ci_low", "error_ci_high"]].values
+            ],
+            "win/loss/tie": [
+                f"{w}/{lo}/{t}" for w, lo, t in verdict[["wins", "losses", "ties"]].values
+            ],
+            "accuracy": verdict["accuracy"],
+            "time ratio": [
+                _ratio(*v) for v in verdict[["time_ratio", "time_ci_low", "time_ci_high"]].values
+            ],
+            "speed": verdict["speed"],
+        }
+    )
 
 
 def _ratio(value, low, high):

@@ -32,6 +32,7 @@ from attnbench.config import load_config
 from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
 from attnbench.store import DEFAULT_STORE
 from attnbench.tables import ERR_FLOOR, param_text, pareto_front, write_table
+from attnbench.workers import load_plugins
 
 DEFAULT_BASELINES = (
     "zero", "svd", "gaussian", "countsketch", "uniform", "leverage_exact", "leverage_fast", "bss"
@@ -233,8 +234,7 @@ def compare(
     **overrides,
 ):
     """Run the candidate and the baselines on the preset's cells; return a Comparison."""
-    for path in plugins:
-        algorithms.load_plugin(path)
+    load_plugins(plugins)
     name, files = resolve_candidate(candidate)
     registered = set(algorithms.list_reducers())
     if baselines is None:

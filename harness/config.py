@@ -4,7 +4,7 @@ A config is a list of experiments; each crosses a dataset grid with reducers and
 parameter grids::
 
     name = "my-sweep"
-    [settings]                 # all optional; defaults in SETTINGS
+    [settings]                 # all optional; defaults in SETTINGS (the one table)
     repeats = 3
     [[experiment]]
     name = "error-vs-r"
@@ -28,46 +28,63 @@ from __future__ import annotations
 
 import itertools
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from attnbench.algorithms import UnknownReducerError, get_reducer_class, list_reducers
 from attnbench.datasets import expand_grid
+from attnbench.linalg import ATTENTION_MODES
 
 INPUT_FORMATS = ("native", "dense", "csr", "csc")
-SETTINGS = {  # name: (default, type, check, expected)
-    "root_seed": (0, int, lambda v: v >= 0, "an int >= 0"),
-    "replicates": (1, int, lambda v: v >= 1, "an int >= 1"),
-    "repeats": (3, int, lambda v: v >= 1, "an int >= 1"),
-    "warmup": (1, int, lambda v: v >= 0, "an int >= 0"),
-    "timeout": (120.0, (int, float), lambda v: v > 0, "seconds > 0"),
-    "threads": (1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)"),
-    "input_format": ("native", str, lambda v: v in INPUT_FORMATS, f"one of {INPUT_FORMATS}"),
-    "max_dataset_bytes": (2**31, int, lambda v: v > 0, "an int > 0 (bytes)"),
-    "attention": (
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One sweep setting: its default, accepted type, check, the expectation an error
+    names, and its scope: ``run`` (one value for the whole run), ``cell`` (an experiment
+    may override it; not part of the cell key, since it does not change a finished
+    result) or ``keyed`` (an experiment may override it, and it changes what a cell
+    measures, so it is part of the cell key)."""
+
+    default: object
+    kind: type | tuple
+    check: Callable[[object], bool]
+    expected: str
+    scope: str
+
+
+# The one settings table: adding a setting is adding a row.
+SETTINGS = {
+    "root_seed": Setting(0, int, lambda v: v >= 0, "an int >= 0", "run"),
+    "replicates": Setting(1, int, lambda v: v >= 1, "an int >= 1", "run"),
+    "max_dataset_bytes": Setting(2**31, int, lambda v: v > 0, "an int > 0 (bytes)", "run"),
+    "timeout": Setting(120.0, (int, float), lambda v: v > 0, "seconds > 0", "cell"),
+    "repeats": Setting(3, int, lambda v: v >= 1, "an int >= 1", "keyed"),
+    "warmup": Setting(1, int, lambda v: v >= 0, "an int >= 0", "keyed"),
+    "threads": Setting(1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)", "keyed"),
+    "input_format": Setting(
+        "native", str, lambda v: v in INPUT_FORMATS, f"one of {INPUT_FORMATS}", "keyed"
+    ),
+    "attention": Setting(
         "symmetric",
         str,
-        lambda v: v in ("symmetric", "asymmetric"),
+        lambda v: v in ATTENTION_MODES,
         "'symmetric' (Q = K = X) or 'asymmetric' (Q != K, one shared reducer)",
+        "keyed",
     ),
-    "qk_correlation": (
+    "qk_correlation": Setting(
         0.5,
         (int, float),
         lambda v: -1 <= v <= 1,
         "a number in [-1, 1] (mixing of K with Q)",
+        "keyed",
     ),
 }
-# Settings an experiment may override; they are part of each cell's key.
-CELL_SETTINGS = (
-    "input_format",
-    "threads",
-    "repeats",
-    "warmup",
-    "timeout",
-    "attention",
-    "qk_correlation",
-)
+# Settings an experiment may override, and those of them that are part of each cell's key.
+CELL_SETTINGS = tuple(k for k, s in SETTINGS.items() if s.scope in ("cell", "keyed"))
+KEYED_SETTINGS = tuple(k for k, s in SETTINGS.items() if s.scope == "keyed")
 DATASET_AXES = {
     "family": (str,),
     "n": (int,),
@@ -127,9 +144,9 @@ def _as_list(value):
 def _check_setting(source, key, value):
     if key not in SETTINGS:
         raise ConfigError(source, f"settings.{key}", f"unknown setting; known: {sorted(SETTINGS)}")
-    _, kind, check, expected = SETTINGS[key]
-    if isinstance(value, bool) or not isinstance(value, kind) or not check(value):
-        raise ConfigError(source, f"settings.{key}", f"expected {expected}, got {value!r}")
+    setting = SETTINGS[key]
+    if isinstance(value, bool) or not isinstance(value, setting.kind) or not setting.check(value):
+        raise ConfigError(source, f"settings.{key}", f"expected {setting.expected}, got {value!r}")
     return value
 
 
@@ -227,7 +244,7 @@ def parse_config(text, source="<config>"):
             raise ConfigError(
                 source, key, f"unknown top-level key; expected one of {sorted(known)}"
             )
-    settings = {key: spec[0] for key, spec in SETTINGS.items()}
+    settings = {key: setting.default for key, setting in SETTINGS.items()}
     for key, value in raw.get("settings", {}).items():
         settings[key] = _check_setting(source, key, value)
     experiments = []

@@ -29,7 +29,7 @@ import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed, get_worker
 from distributed.comm import get_address_host
 
-from attnbench.executors import Executor, ExecutorError, WorkerProcess
+from attnbench.workers import Executor, ExecutorError, WorkerProcess, WorkerStartError
 
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up
 ALLOWED_FAILURES = 2  # worker deaths a cell may survive (it then runs on another worker)
@@ -49,7 +49,7 @@ def start_local_cluster(workers=None):
 def _prepare_worker():
     # A nanny starts its dask worker as a daemonic process, and multiprocessing forbids
     # those children, lest they outlive a terminated parent.  A cell's process ends itself
-    # when its driver dies (executors._exit_with_driver), which covers that risk.  Dask's
+    # when its driver dies (workers._exit_with_driver), which covers that risk.  Dask's
     # own switch, distributed.worker.daemon, would have to be set on every host and is
     # read again (from the global config) at every worker restart.
     multiprocessing.current_process()._config["daemon"] = False
@@ -129,6 +129,8 @@ class DaskExecutor(Executor):
                     f" (client status: {self.client.status}); the run stops here, and --resume"
                     " runs the cells left"
                 ) from None
+            except WorkerStartError:  # no cell can run on that worker: stop, as local does
+                raise
             except KilledWorker as exc:
                 worker = getattr(exc.last_worker, "address", self.name)
                 result = {"status": "failed", "error": str(exc), "worker": worker}

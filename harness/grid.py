@@ -16,11 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attnbench.config import SweepConfig, reducer_grid
+from attnbench.config import KEYED_SETTINGS, SweepConfig, reducer_grid
 from attnbench.datasets import DatasetSpec, expand_grid
-
-# The settings that change what a cell measures, hence part of its key.
-KEYED_SETTINGS = ("input_format", "threads", "repeats", "warmup", "attention", "qk_correlation")
 
 
 @dataclass(frozen=True)

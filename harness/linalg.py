@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+ATTENTION_MODES = ("symmetric", "asymmetric")  # A(X, X) = A(X), or A(Q, K) = D^-1 exp(QK^T)
 RANGE_RTOL = 1e-10  # eigenvalues below RANGE_RTOL * lambda_max(XX^T) are outside its range
 BLOCK_BYTES = 4 * 2**20  # working memory of one block of column_sq_norms
 

@@ -2,9 +2,13 @@
 
 A(X) = D(X)^{-1} exp(XX^T), D(X) = diag(exp(XX^T) 1), computed stably by subtracting
 each row's maximum before exp.  r is the realised ||XX^T||_inf (max absolute entry).
-The definitions are fixed (results must stay comparable across versions); see
-DESIGN.md.  Like ann-benchmarks' metric table, each metric is registered once with
-its description and direction, and reports and benchmarks read that one definition.
+Asymmetric attention A(Q, K) = D^{-1} exp(QK^T) reads the same definitions with the
+logits G = QK^T and the reduced G' = Q'K'^T (attnbench.asymmetric): ``gram_err_over_r``
+is then the logit error over r = ||QK^T||_inf, ``spectral_eps`` does not apply, and
+``logit_err_frob`` applies to it only.  The definitions are fixed (results must stay
+comparable across versions); see DESIGN.md.  Like ann-benchmarks' metric table, each
+metric is registered once, with its description, direction and attention modes, and
+reports and benchmarks read that one definition.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from attnbench.linalg import attention, gram, range_eigh
+from attnbench.linalg import ATTENTION_MODES, attention, gram, range_eigh
 from attnbench.validation import check_matrix
 
 V_COLUMNS = 64
@@ -28,39 +32,58 @@ def value_matrix(n, columns=V_COLUMNS, seed=V_SEED):
     return np.random.default_rng(seed).standard_normal((n, columns))
 
 
-class AttentionReference:
-    """Everything about the exact A(X) that the metrics need, computed once per dataset.
+def _frobenius(X):
+    return float(sp.linalg.norm(X) if sp.issparse(X) else np.linalg.norm(X))
 
-    Holds G = XX^T, A(X), r = ||G||_inf, max |A(X) - 1/n|, A(X)V and the
-    eigendecomposition of G restricted to its range.
+
+class AttentionReference:
+    """Everything about the exact attention that the metrics need, computed once per dataset.
+
+    Symmetric, ``AttentionReference(X)``: the logits G = XX^T and, for ``spectral_eps``,
+    the eigendecomposition of G restricted to its range (n^3).  Asymmetric,
+    ``AttentionReference(Q, K, V)``: G = QK^T and ||Q||_F ||K||_F (``logit_err_frob``).
+    Both: A = D^{-1} exp(G), r = ||G||_inf, max |A - 1/n|, V (the given one, else the
+    fixed seeded V of ``output_err``) and AV.  Cost: forming G plus O(n^2 d_v).
     """
 
-    def __init__(self, X):
-        X = check_matrix(X)
-        self.n = X.shape[0]
-        self.G = gram(X)
+    def __init__(self, Q, K=None, V=None):
+        self.mode = "symmetric" if K is None else "asymmetric"
+        if K is None:
+            X = check_matrix(Q)
+            self.n = X.shape[0]
+            self.G = gram(X)
+        else:
+            Q, K = check_matrix(Q, name="Q"), check_matrix(K, name="K")
+            if Q.shape != K.shape:
+                raise ValueError(f"Q and K must have the same shape, got {Q.shape} and {K.shape}.")
+            self.n = Q.shape[0]
+            G = Q @ K.T
+            self.G = np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
+            self.qk_norm = _frobenius(Q) * _frobenius(K)
         self.A = attention(self.G)
         self.r = float(np.abs(self.G).max())
         self.deviation_from_uniform = float(np.abs(self.A - 1.0 / self.n).max())
-        self.V = value_matrix(self.n)
+        self.V = value_matrix(self.n) if V is None else check_reduced(V, self.n, "V")
         self.AV = self.A @ self.V
-        lam, U = range_eigh(self.G)
-        self.range_basis = U
-        self.range_eigenvalues = lam
-        self.lambda_max = float(lam[-1]) if lam.size else 0.0
+        if K is None:
+            lam, U = range_eigh(self.G)
+            self.range_basis = U
+            self.range_eigenvalues = lam
+            self.lambda_max = float(lam[-1]) if lam.size else 0.0
 
 
 @dataclass(frozen=True)
 class Reduced:
-    """The quantities of Y every metric reads: Y, YY^T and A(Y)."""
+    """The quantities every metric reads: Y (Q' when asymmetric), the reduced logits
+    G = YY^T (or Q'K'^T) and A = D^{-1} exp(G)."""
 
     Y: np.ndarray
     G: np.ndarray
     A: np.ndarray
 
     @classmethod
-    def of(cls, Y):
-        G = Y @ Y.T
+    def of(cls, Y, K=None):
+        G = Y @ Y.T if K is None else Y @ K.T
         return cls(Y, G, attention(G))
 
 
@@ -71,17 +94,23 @@ class Metric:
     lower_is_better: bool
     unit: str
     compute: Callable[[AttentionReference, Reduced], float]
+    modes: tuple = ATTENTION_MODES  # the attention modes it is defined for
 
 
 METRICS: dict[str, Metric] = {}
 
 
-def _metric(name, description, *, lower_is_better=True, unit=""):
+def _metric(name, description, *, lower_is_better=True, unit="", modes=ATTENTION_MODES):
     def decorate(fn):
-        METRICS[name] = Metric(name, description, lower_is_better, unit, fn)
+        METRICS[name] = Metric(name, description, lower_is_better, unit, fn, modes)
         return fn
 
     return decorate
+
+
+def metric_names(mode="symmetric"):
+    """The names of the metrics defined for an attention mode, in registry order."""
+    return [name for name, metric in METRICS.items() if mode in metric.modes]
 
 
 def _safe_ratio(num, den):
@@ -121,6 +150,7 @@ def gram_err_over_r(ref, red):
     "spectral_eps",
     "smallest eps with (1-eps)XX^T <= YY^T <= (1+eps)XX^T on range(XX^T); inf if YY^T "
     "leaves that range",
+    modes=("symmetric",),
 )
 def spectral_eps(ref, red):
     U, lam = ref.range_basis, ref.range_eigenvalues
@@ -147,6 +177,15 @@ def m(ref, red):
     return float(red.Y.shape[1])
 
 
+@_metric(
+    "logit_err_frob",
+    "||Q'K'^T - QK^T||_F / (||Q||_F ||K||_F) (the AMM error)",
+    modes=("asymmetric",),
+)
+def logit_err_frob(ref, red):
+    return _safe_ratio(float(np.linalg.norm(red.G - ref.G)), ref.qk_norm)
+
+
 def check_reduced(Y, n, name="Y"):
     """Validate a reduced matrix: 2-D, n rows, finite; returned dense float64."""
     Y = Y if sp.issparse(Y) else np.asarray(Y)
@@ -157,18 +196,34 @@ def check_reduced(Y, n, name="Y"):
     return np.asarray(Y.toarray() if sp.issparse(Y) else Y, dtype=np.float64)
 
 
-def compute_metrics(reference, reduced, names, registry=None):
-    """{name: value} of the named metrics of a registry (default: METRICS)."""
-    registry = METRICS if registry is None else registry
-    unknown = [k for k in names if k not in registry]
-    if unknown:
-        raise KeyError(f"unknown metric(s) {unknown}; known: {sorted(registry)}.")
-    return {k: registry[k].compute(reference, reduced) for k in names}
+def _reduced(reference, Y):
+    """Reduced of Y (symmetric) or of the pair (Q', K') (asymmetric), validated."""
+    if reference.mode == "symmetric":
+        if isinstance(Y, tuple):
+            raise TypeError("a symmetric reference takes one reduced Y, not a (Q', K') pair.")
+        return Reduced.of(check_reduced(Y, reference.n))
+    if not (isinstance(Y, tuple) and len(Y) == 2):
+        raise TypeError("an asymmetric reference takes the pair (Q', K') of reduced Q and K.")
+    Qr, Kr = check_reduced(Y[0], reference.n, "Q'"), check_reduced(Y[1], reference.n, "K'")
+    if Qr.shape != Kr.shape:
+        raise ValueError(f"Q' and K' must have the same shape, got {Qr.shape} and {Kr.shape}.")
+    return Reduced.of(Qr, Kr)
 
 
 def evaluate(reference, Y, names=None):
-    """All metrics (or those named) of Y against the reference: {name: float}."""
+    """The metrics of the reference's mode (or those named) of Y: {name: float}.
+
+    ``reference`` is an AttentionReference or an X (then symmetric); ``Y`` is the reduced
+    Y, or the pair (Q', K') against an asymmetric reference.
+    """
     if not isinstance(reference, AttentionReference):
         reference = AttentionReference(reference)
-    reduced = Reduced.of(check_reduced(Y, reference.n))
-    return compute_metrics(reference, reduced, list(METRICS) if names is None else names)
+    names = metric_names(reference.mode) if names is None else list(names)
+    unknown = [k for k in names if k not in METRICS]
+    if unknown:
+        raise KeyError(f"unknown metric(s) {unknown}; known: {sorted(METRICS)}.")
+    other = [k for k in names if reference.mode not in METRICS[k].modes]
+    if other:
+        raise ValueError(f"metric(s) {other} do not apply to {reference.mode} attention.")
+    reduced = _reduced(reference, Y)
+    return {k: METRICS[k].compute(reference, reduced) for k in names}

@@ -15,21 +15,15 @@ import os
 import time
 import traceback
 import tracemalloc
-from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from attnbench.algorithms import get_reducer, get_reducer_class
-from attnbench.asymmetric import AsymmetricReference, evaluate_asymmetric, fit_shared, qk_pair
-from attnbench.datasets import load_dataset, make_qkv
-from attnbench.metrics import AttentionReference, evaluate, value_matrix
-
-
-def partner_seed(seed):
-    """The seed of the second draw that asymmetric attention mixes into K."""
-    return int(np.random.SeedSequence(seed, spawn_key=(1,)).generate_state(2, np.uint64)[0] >> 1)
+from attnbench.asymmetric import fit_shared
+from attnbench.datasets import attention_inputs
+from attnbench.metrics import AttentionReference, evaluate
 
 
 def materialise(X, input_format):
@@ -57,17 +51,10 @@ class WorkerState:
         gc.collect()
         gc.freeze()
 
-    def _load(self, spec):
-        return load_dataset(spec, cache_dir=self.cache_dir, max_bytes=self.max_bytes)
-
     def prepare(self, spec, settings):
-        """(inputs, reference, stats): inputs is (X,) or, for asymmetric attention, (Q, K).
-
-        Asymmetric attention takes the family's real (Q, K, V) where it has one (family
-        ``minilm_attention``; ``qk_correlation`` then does not apply), else Q and K from
-        two draws (:func:`~attnbench.asymmetric.qk_pair`) and the seeded V; its
-        ``stats["r"]`` is the realised ||QK^T||_inf.
-        """
+        """(inputs, reference, stats): inputs is (X,) or, for asymmetric attention, (Q, K)
+        (attnbench.datasets.attention_inputs), materialised in the cell's input format;
+        asymmetric ``stats["r"]`` is the realised ||QK^T||_inf."""
         key = (
             spec.key(),
             settings["input_format"],
@@ -76,20 +63,16 @@ class WorkerState:
         )
         if key != self._key:
             self._key = None  # stays None if loading fails
-            dataset = self._load(spec)
-            self.stats = dataset.stats
-            if settings["attention"] == "symmetric":
-                self.reference = AttentionReference(dataset.X)
-                inputs = (dataset.X,)
-            else:
-                triple = make_qkv(spec)
-                if triple is None:
-                    partner = self._load(replace(spec, seed=partner_seed(spec.seed)))
-                    triple = (*qk_pair(dataset, partner, settings["qk_correlation"]),
-                              value_matrix(spec.n))
-                inputs = triple[:2]
-                self.reference = AsymmetricReference(*triple)
-                self.stats = {**dataset.stats, "r": self.reference.r}
+            dataset, Q, K, V = attention_inputs(
+                spec,
+                settings["attention"],
+                settings["qk_correlation"],
+                cache_dir=self.cache_dir,
+                max_bytes=self.max_bytes,
+            )
+            self.reference = AttentionReference(Q, K, V)
+            self.stats = dataset.stats if K is None else {**dataset.stats, "r": self.reference.r}
+            inputs = (Q,) if K is None else (Q, K)
             self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
         return self.inputs, self.reference, self.stats
@@ -136,7 +119,7 @@ def execute_cell(cell, state):
                 times.append(time.perf_counter() - t0)
         finally:
             gc.enable()
-    metrics = evaluate(reference, Y) if len(inputs) == 1 else evaluate_asymmetric(reference, *Y)
+    metrics = evaluate(reference, Y)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",

@@ -99,6 +99,10 @@ class Store:
                 self._create_or_check()
             # After the check: switching to WAL rewrites the header of a refused file.
             self.db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed
+            # process still loses nothing committed (only an OS crash could drop the
+            # last cells), and a cell's save costs ~0.3 ms instead of a 3-4 ms fsync.
+            self.db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise StoreError(f"{self.path} is not an attnbench store: {exc}.") from None

@@ -5,11 +5,7 @@ import pytest
 
 from _support import builtin_reducers, gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.algorithms import get_reducer_class
-from attnbench.asymmetric import (
-    AsymmetricReference,
-    evaluate_asymmetric,
-    fit_shared,
-)
+from attnbench.asymmetric import fit_shared
 from attnbench.metrics import AttentionReference, evaluate, value_matrix
 
 # leverage_fast sketches with k = 4 * (rows of the fitted matrix) columns and draws its JL
@@ -31,7 +27,7 @@ def test_q_equal_k_reproduces_the_symmetric_mode(name):
     )
     Qs, Ks = fit_shared(make_reducer(name, **params), X, X)
     np.testing.assert_array_equal(Qs, Ks)
-    asym = evaluate_asymmetric(AsymmetricReference(X, X, value_matrix(8)), Qs, Ks)
+    asym = evaluate(AttentionReference(X, X, value_matrix(8)), (Qs, Ks))
     sym = evaluate(AttentionReference(X), make_reducer(name, **params).fit_transform(X))
     for metric, value in asym.items():
         if metric in sym:
@@ -55,7 +51,7 @@ def test_full_rank_svd_is_exact_on_qk():
     Q, K = gaussian_matrix(10, 400, seed=1), rng.standard_normal((10, 400)) * 0.01
     Qs, Ks = fit_shared(make_reducer("svd"), Q, K)
     assert Qs.shape[1] == 20  # rank of [Q; K]
-    values = evaluate_asymmetric(AsymmetricReference(Q, K, value_matrix(10)), Qs, Ks)
+    values = evaluate(AttentionReference(Q, K, value_matrix(10)), (Qs, Ks))
     assert values["logit_err_frob"] < 1e-12
     assert values["attn_err_inf"] < 1e-14
     assert values["skill"] == pytest.approx(1.0, abs=1e-9)
@@ -63,9 +59,9 @@ def test_full_rank_svd_is_exact_on_qk():
 
 def test_zero_reducer_has_skill_zero_and_identity_is_exact():
     Q, K = gaussian_matrix(6, 200, seed=3, r=2.0), gaussian_matrix(6, 200, seed=4, r=2.0)
-    ref = AsymmetricReference(Q, K, value_matrix(6))
-    assert evaluate_asymmetric(ref, *fit_shared(make_reducer("zero"), Q, K))["skill"] == 0.0
-    exact = evaluate_asymmetric(ref, *fit_shared(make_reducer("identity"), Q, K))
+    ref = AttentionReference(Q, K, value_matrix(6))
+    assert evaluate(ref, fit_shared(make_reducer("zero"), Q, K))["skill"] == 0.0
+    exact = evaluate(ref, fit_shared(make_reducer("identity"), Q, K))
     assert exact["attn_err_inf"] == 0.0 and exact["logit_err_frob"] == 0.0
 
 
@@ -75,11 +71,11 @@ def test_gaussian_amm_bound_over_200_seeds():
     eps, delta, seeds = 0.5, 0.1, 200
     m = math.ceil(2 / (delta * eps**2))
     Q, K = gaussian_matrix(12, 1000, seed=5), gaussian_matrix(12, 1000, seed=6)
-    ref = AsymmetricReference(Q, K, value_matrix(12))
+    ref = AttentionReference(Q, K, value_matrix(12))
     failures = sum(
-        evaluate_asymmetric(
+        evaluate(
             ref,
-            *fit_shared(make_reducer("gaussian", seed=s, n_components=m), Q, K),
+            fit_shared(make_reducer("gaussian", seed=s, n_components=m), Q, K),
             ["logit_err_frob"],
         )["logit_err_frob"]
         > eps
@@ -96,9 +92,9 @@ def test_sparse_inputs_and_bad_shapes():
     with pytest.raises(ValueError, match="same d"):
         fit_shared(make_reducer("zero"), Q, K[:, :10])
     with pytest.raises(ValueError, match="same shape"):
-        AsymmetricReference(Q, K[:3], value_matrix(6))
+        AttentionReference(Q, K[:3], value_matrix(6))
     with pytest.raises(ValueError, match="V must be 2-D with 6 rows"):
-        AsymmetricReference(Q, K, value_matrix(5))
+        AttentionReference(Q, K, value_matrix(5))
 
 
 def _sweep(tmp_path, attention, correlation):

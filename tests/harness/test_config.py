@@ -1,6 +1,16 @@
 import pytest
 
-from attnbench.config import ConfigError, list_presets, load_config, parse_config, reducer_grid
+from attnbench.config import (
+    CELL_SETTINGS,
+    KEYED_SETTINGS,
+    SETTINGS,
+    ConfigError,
+    list_presets,
+    load_config,
+    parse_config,
+    reducer_grid,
+)
+from attnbench.grid import make_cells
 
 GOOD = """
 name = "t"
@@ -110,3 +120,27 @@ def test_with_settings_validates_overrides():
     assert config.with_settings(timeout=5, repeats=None).settings["timeout"] == 5
     with pytest.raises(ConfigError, match="settings.threads"):
         config.with_settings(threads=0)
+
+
+def _keys(text):
+    return {cell.key for cell in make_cells(parse_config(text))}
+
+
+def test_a_settings_scope_decides_override_and_key():
+    """One table: ``run`` settings cannot be overridden per experiment, ``cell`` ones can
+    but leave the cell key alone, ``keyed`` ones change it."""
+    assert {s.scope for s in SETTINGS.values()} == {"run", "cell", "keyed"}
+    assert set(KEYED_SETTINGS) < set(CELL_SETTINGS) < set(SETTINGS)
+    base = _keys(GOOD)
+    for name in CELL_SETTINGS:
+        value = {"timeout": 9, "repeats": 7, "warmup": 0, "threads": 2, "qk_correlation": 0.1}
+        value |= {"input_format": '"csr"', "attention": '"asymmetric"'}
+        text = GOOD.replace(
+            'name = "e"\n', f'name = "e"\nsettings = {{ {name} = {value[name]} }}\n'
+        )
+        keyed = _keys(text) != base
+        assert keyed == (SETTINGS[name].scope == "keyed"), name
+    for name in set(SETTINGS) - set(CELL_SETTINGS):
+        text = GOOD.replace('name = "e"\n', f'name = "e"\nsettings = {{ {name} = 1 }}\n')
+        with pytest.raises(ConfigError, match="not a per-experiment setting"):
+            parse_config(text)

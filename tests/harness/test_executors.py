@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from attnbench import api
+from attnbench import api, workers
 from attnbench.algorithms import load_plugin
 from attnbench.cli import main
 from attnbench.config import parse_config
-from attnbench.executors import ExecutorError, make_executor
+from attnbench.executors import ExecutorError, WorkerStartError, make_executor
 from attnbench.grid import make_cells
 
 PLUGIN = Path(__file__).parent / "plugins" / "misbehaving.py"
@@ -139,6 +139,27 @@ def test_processes_record_failures_and_timeouts(tmp_path, cache):
 def test_bad_executor_options_are_named(name, options, error):
     with pytest.raises(ValueError, match=error):
         make_executor(name, **options)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("raise ImportError('only in workers')", "exited with code 1 before running any cell"),
+        ("time.sleep(60)", "was not ready within 3 s"),
+    ],
+)
+@pytest.mark.parametrize("name", ["local", "processes"])
+def test_a_worker_that_cannot_start_stops_the_executor(tmp_path, monkeypatch, body, message, name):
+    """A plug-in that breaks (or hangs) only inside workers: no worker gets ready, so the
+    executor refuses to start instead of failing every cell."""
+    plugin = tmp_path / "breaks_in_workers.py"
+    plugin.write_text(
+        f"import multiprocessing, time\nif multiprocessing.parent_process():\n    {body}\n"
+    )
+    monkeypatch.setattr(workers, "START_TIMEOUT", 3)
+    options = {"workers": 2} if name == "processes" else {}
+    with pytest.raises(WorkerStartError, match=message):
+        make_executor(name, plugins=[plugin], **options)
 
 
 def test_missing_dask_names_the_extra(monkeypatch):

@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from _support import gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.linalg import attention, gram
-from attnbench.metrics import METRICS, AttentionReference, evaluate
+from attnbench.metrics import METRICS, AttentionReference, evaluate, metric_names
 
 
 def test_attention_rows_are_probability_vectors():
@@ -83,18 +83,30 @@ def test_output_err_matches_definition():
     assert ref.V.shape == (10, 64)
 
 
-def test_every_metric_is_registered_with_direction():
-    assert set(METRICS) == {
-        "attn_err_inf",
-        "attn_err_over_r",
-        "skill",
-        "attn_err_row_l1",
-        "gram_err_over_r",
-        "spectral_eps",
-        "output_err",
-        "m",
-    }
+def test_every_metric_is_registered_once_with_direction_and_modes():
+    both = ["attn_err_inf", "attn_err_over_r", "skill", "attn_err_row_l1", "gram_err_over_r"]
+    assert metric_names("symmetric") == [*both, "spectral_eps", "output_err", "m"]
+    assert metric_names("asymmetric") == [*both, "output_err", "m", "logit_err_frob"]
+    assert set(METRICS) == set(metric_names("symmetric")) | {"logit_err_frob"}
     assert not METRICS["skill"].lower_is_better
+
+
+def test_evaluate_takes_the_reference_mode_and_names_what_does_not_apply():
+    X, K = gaussian_matrix(4, 30, seed=1), gaussian_matrix(4, 30, seed=2)
+    Y = np.ones((4, 2))
+    assert list(evaluate(X, Y)) == metric_names("symmetric")
+    asymmetric = AttentionReference(X, K)
+    assert list(evaluate(asymmetric, (Y, Y))) == metric_names("asymmetric")
+    with pytest.raises(ValueError, match=r"\['spectral_eps'\] do not apply to asymmetric"):
+        evaluate(asymmetric, (Y, Y), names=["spectral_eps"])
+    with pytest.raises(ValueError, match=r"\['logit_err_frob'\] do not apply to symmetric"):
+        evaluate(X, Y, names=["logit_err_frob"])
+    with pytest.raises(TypeError, match=r"the pair \(Q', K'\)"):
+        evaluate(asymmetric, Y)
+    with pytest.raises(TypeError, match="one reduced Y"):
+        evaluate(X, (Y, Y))
+    with pytest.raises(ValueError, match="Q' and K' must have the same shape"):
+        evaluate(asymmetric, (Y, np.ones((4, 3))))
 
 
 def test_evaluate_rejects_bad_y():

@@ -1,19 +1,15 @@
-"""The HTML report in headless Chromium: no console errors, every image loaded, names shown
-as text, and a screenshot that is not blank.
+"""The HTML report in headless Chromium: no console errors, every image loaded, every
+link resolved, names shown as text, and a screenshot that is not blank.
 
-Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``:
-JSON messages separated by NUL bytes on file descriptors 3 and 4), so the test needs no
-extra Python package.  Needs Debian's ``chromium`` (``apt-get install -y chromium``); the
-tests skip when it is missing.
+Playwright (pytest-playwright's ``browser`` fixture) drives the system's Chromium
+(Debian: ``apt-get install -y chromium``; ``.ci/run`` installs it) through
+``executable_path``, so no browser is downloaded and the tests run offline.  They skip
+when that Chromium is missing.
 """
 
-import fcntl
-import json
-import os
-import select
 import shutil
-import subprocess
-import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
@@ -21,192 +17,124 @@ from matplotlib.image import imread
 
 from _support import HOSTILE
 
-BROWSER = next(
-    (shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)),
-    None,
-)
+pytest.importorskip("playwright", reason="the test extra installs it: pip install -e '.[test]'")
+
+CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
-    BROWSER is None,
+    CHROMIUM is None,
     reason="headless Chromium not installed (Debian: apt-get install -y chromium; CI installs it)",
 )
-FLAGS = [
-    "--headless",
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--hide-scrollbars",
-]
-TIMEOUT = 60
+VIEWPORT = {"width": 1200, "height": 1600}
 
-
-class DevTools:
-    """A Chromium process and its DevTools protocol over a pipe; events are kept."""
-
-    def __init__(self, profile):
-        to_browser, self._commands = os.pipe()
-        self._replies, from_browser = os.pipe()
-        # Chromium reads fd 3 and writes fd 4.  bash (dash takes one-digit fds only) moves
-        # the pipe ends there from numbers >= 10, so neither move overwrites the other end.
-        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser, from_browser)]
-        for fd in (to_browser, from_browser):
-            os.close(fd)
-        moves = f"3<&{ends[0]} 4>&{ends[1]} {ends[0]}<&- {ends[1]}>&-"
-        command = [BROWSER, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={profile}"]
-        self.process = subprocess.Popen(
-            ["bash", "-c", f'exec "$0" "$@" {moves}', *command],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=ends,
-        )
-        for fd in ends:
-            os.close(fd)
-        self._buffer, self._id, self.events = b"", 0, []
-
-    def _message(self, deadline):
-        while b"\0" not in self._buffer:
-            ready, _, _ = select.select([self._replies], [], [], max(0, deadline - time.time()))
-            if not ready:
-                raise TimeoutError("Chromium did not answer")
-            chunk = os.read(self._replies, 1 << 16)
-            if not chunk:
-                raise EOFError("Chromium closed the DevTools pipe")
-            self._buffer += chunk
-        raw, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(raw)
-
-    def send(self, method, session=None, **params):
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
-        deadline = time.time() + TIMEOUT
-        while True:
-            reply = self._message(deadline)
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method):
-        deadline = time.time() + TIMEOUT
-        while not any(e.get("method") == method for e in self.events):
-            self.events.append(self._message(deadline))
-
-    def close(self):
-        try:
-            self.send("Browser.close")
-        except (OSError, EOFError, TimeoutError, RuntimeError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._commands)
-        os.close(self._replies)
-
-
-PAGE_STATE = """JSON.stringify({
+PAGE_STATE = """() => ({
   images: Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]),
+  links: Array.from(document.links).map(a => a.href),
+  ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
   scripts: document.scripts.length,
   text: document.body.innerText,
 })"""
 
 
-def errors_of(events):
-    """Console errors, uncaught exceptions, failed loads and dialogs among the events."""
-    found = []
-    for event in events:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            found.append(f"console.{params['type']}: {params.get('args')}")
-        elif method == "Runtime.exceptionThrown":
-            found.append(f"exception: {params.get('exceptionDetails')}")
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
-        elif method == "Page.javascriptDialogOpening":
-            found.append(f"dialog: {params.get('message')}")
-    return found
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, with the system Chromium."""
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]  # CI runs as root
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": flags}
 
 
-def load(page, profile):
-    """(page state, every DevTools event) of loading ``page`` until its load event."""
-    browser = DevTools(profile)
+def load(browser, page_path, screenshot=None):
+    """(page state, errors) of opening ``page_path``: errors are console errors,
+    uncaught exceptions, failed requests and dialogs, in the order they came."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors = []
+
+    def on_console(message):
+        if message.type in ("error", "assert"):
+            errors.append(f"console.{message.type}: {message.text}")
+
+    def on_dialog(dialog):
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
+    page.on("dialog", on_dialog)
     try:
-        target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-        attached = browser.send("Target.attachToTarget", targetId=target, flatten=True)
-        session = attached["sessionId"]
-        for domain in ("Runtime", "Log", "Page"):
-            browser.send(f"{domain}.enable", session)
-        browser.send("Page.navigate", session, url=page.as_uri())
-        browser.wait_for("Page.loadEventFired")
-        result = browser.send(
-            "Runtime.evaluate", session, expression=PAGE_STATE, returnByValue=True
-        )
+        page.goto(page_path.as_uri(), wait_until="load")
+        state = page.evaluate(PAGE_STATE)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
     finally:
-        browser.close()
-    return json.loads(result["result"]["value"]), browser.events
+        page.close()
+    return state, errors
+
+
+def unresolved_links(state, page_path):
+    """Links of the page that lead nowhere: a missing file, or an anchor without its id."""
+    missing = []
+    for href in state["links"]:
+        url = urlsplit(href)
+        if url.scheme != "file":
+            missing.append(f"{href} (not a local file: the report must work offline)")
+            continue
+        target = Path(unquote(url.path))
+        if not target.is_file():
+            missing.append(href)
+        elif url.fragment and target == page_path and url.fragment not in state["ids"]:
+            missing.append(f"{href} (no element with that id)")
+    return missing
 
 
 @pytest.fixture(scope="module")
-def loaded(hostile_report, tmp_path_factory):
-    return load(hostile_report / "index.html", tmp_path_factory.mktemp("chromium-profile"))
+def loaded(browser, hostile_report, tmp_path_factory):
+    """(state, errors, screenshot path) of the hostile report's index.html."""
+    shot = tmp_path_factory.mktemp("screenshot") / "page.png"
+    return (*load(browser, hostile_report / "index.html", shot), shot)
 
 
-def test_the_checks_catch_a_broken_page(tmp_path):
+def test_the_checks_catch_a_broken_page(browser, tmp_path):
     page = tmp_path / "broken.html"
     page.write_text(
-        '<!DOCTYPE html><html><body><img src="missing.png">'
-        "<script>console.error('boom')</script></body></html>"
+        '<!DOCTYPE html><html><body><img src="missing.png"><a href="gone.html">x</a>'
+        '<a href="#nowhere">y</a><script>console.error("boom")</script></body></html>'
     )
-    state, events = load(page, tmp_path / "profile")
-    found = errors_of(events)
-    assert any("boom" in e for e in found) and any("missing.png" in e for e in found)
+    state, errors = load(browser, page)
+    assert any("boom" in e for e in errors) and any("missing.png" in e for e in errors)
     assert state["images"] == [["missing.png", True, 0]]
+    missing = unresolved_links(state, page)
+    assert len(missing) == 2 and "gone.html" in missing[0] and "#nowhere" in missing[1]
 
 
 def test_page_loads_without_console_errors(loaded):
-    _, events = loaded
-    assert any(e.get("method") == "Page.loadEventFired" for e in events)
-    assert errors_of(events) == []
+    _, errors, _ = loaded
+    assert errors == []
 
 
 def test_every_image_is_loaded(loaded, hostile_report):
-    state, _ = loaded
+    state, _, _ = loaded
     figures = sorted(p.name for p in (hostile_report / "figures").glob("*.png"))
     assert sorted(src.removeprefix("figures/") for src, _, _ in state["images"]) == figures
     for src, complete, width in state["images"]:
         assert complete and width > 0, src
 
 
+def test_every_link_resolves(loaded, hostile_report):
+    state, _, _ = loaded
+    assert state["links"], "the report links its tables"
+    assert unresolved_links(state, hostile_report / "index.html") == []
+
+
 def test_html_in_a_reducer_name_shows_as_text(loaded):
-    state, _ = loaded
+    state, _, _ = loaded
     assert state["scripts"] == 0
     assert HOSTILE in state["text"]
 
 
-def test_screenshot_is_not_blank(hostile_report, tmp_path):
-    shot = tmp_path / "page.png"
-    subprocess.run(
-        [
-            BROWSER,
-            *FLAGS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={shot}",
-            "--window-size=1200,1600",
-            (hostile_report / "index.html").as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=TIMEOUT,
-    )
+def test_screenshot_is_not_blank(loaded):
+    _, _, shot = loaded
     pixels = imread(shot)[..., :3]
     luminance = pixels.mean(axis=2)
-    assert pixels.shape[:2] == (1600, 1200)
+    assert pixels.shape[:2] == (VIEWPORT["height"], VIEWPORT["width"])
     assert luminance.std() > 0.05  # text, tables and plots, not a flat colour
     assert np.mean(luminance < 0.5) > 0.005  # some dark ink

@@ -13,8 +13,10 @@ import pytest
 
 from attnbench import api
 from attnbench.config import parse_config
+from attnbench.metrics import metric_names
 
 PLUGIN = Path(__file__).parent / "plugins" / "misbehaving.py"
+SYMMETRIC = metric_names("symmetric")
 
 
 def config(reducers, *, timeout=60, n=(8, 12), repeats=1):
@@ -64,7 +66,7 @@ def test_failures_crashes_and_timeouts_are_recorded(tmp_path, cache):
 
     load_plugin(PLUGIN)
     store = tmp_path / "s.sqlite"
-    run_id = api.run(config(bad, timeout=2, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
+    run_id = api.run(config(bad, timeout=10, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
     df = api.load_cells(store, run_id).set_index("reducer")
     assert df.loc["test_raises", "status"] == "failed"
     assert "this reducer always fails" in df.loc["test_raises", "error"]
@@ -73,6 +75,21 @@ def test_failures_crashes_and_timeouts_are_recorded(tmp_path, cache):
     assert df.loc["test_sleeps", "status"] == "timeout"
     others = df.drop(index=["test_raises", "test_exits", "test_sleeps"])
     assert len(others) == 4 and (others["status"] == "ok").all()
+    # Every metric has its column; cells without a result have NaN there.
+    bad = df.loc[["test_raises", "test_exits", "test_sleeps"]]
+    assert bad[SYMMETRIC].isna().all().all() and others[SYMMETRIC].notna().all().all()
+
+
+def test_a_run_whose_cells_all_failed_still_has_the_metric_columns(tmp_path, cache):
+    from attnbench.algorithms import load_plugin
+
+    load_plugin(PLUGIN)
+    store = tmp_path / "s.sqlite"
+    reducers = "[experiment.reducers.test_raises]\n"
+    run_id = api.run(config(reducers, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
+    cells = api.load_cells(store, run_id)
+    assert list(cells["status"]) == ["failed"]
+    assert cells[SYMMETRIC].isna().all().all() and "logit_err_frob" not in cells
 
 
 def test_same_config_and_seed_give_identical_metrics(tmp_path, cache):

@@ -51,7 +51,7 @@ class Output:
 
     def table(self, frame, title=""):
         """Print a DataFrame: numbers to 4 significant digits, text as text (no markup)."""
-        from attnbench.report import display_frame, markdown_table  # matplotlib: on use
+        from attnbench.tables import display_frame, markdown_table
 
         if self.fmt == "csv":
             click.echo(f"# {title}")

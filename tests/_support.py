@@ -1,5 +1,7 @@
 """Helpers shared by the tests: small seeded matrices and reducer construction."""
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -83,3 +85,19 @@ def minilm_available():
     except minilm.MissingExtraError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def isolated_registry():
+    """Reducers registered inside (plug-in files loaded by a test) are forgotten after,
+    so that sweeps over every registered reducer in later tests do not meet them."""
+    from attnbench.algorithms import registry
+
+    reducers, broken = dict(registry._REDUCERS), dict(registry._BROKEN)
+    try:
+        yield
+    finally:
+        registry._REDUCERS.clear()
+        registry._REDUCERS.update(reducers)
+        registry._BROKEN.clear()
+        registry._BROKEN.update(broken)

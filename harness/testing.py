@@ -117,6 +117,8 @@ def resolve_reducer(reducer):
     """A class or instance: a name or ``file.py[:name]`` is looked up in the registry
     (loading the file); classes and instances pass through."""
     if isinstance(reducer, str):
+        # compare's resolver, the one `attnbench compare` uses (imported late: it pulls
+        # in the runner, which a class or instance does not need).
         from attnbench.compare import resolve_candidate
 
         name, _ = resolve_candidate(reducer)
@@ -278,6 +280,9 @@ def check_bad_input(proto, case):
     )
 
 
+RULES.update({f"bad_input:{case}": partial(check_bad_input, case=case) for case in BAD_INPUTS})
+
+
 # param: [(value, error, pattern)], the messages of attnbench.validation
 BAD_PARAMS = {
     "n_components": [
@@ -310,6 +315,9 @@ def check_bad_params(proto, param):
             pattern,
             f"fit with {param}={value!r}",
         )
+
+
+RULES.update({f"bad_params:{p}": partial(check_bad_params, param=p) for p in BAD_PARAMS})
 
 
 def _check_output(reducer, Y, X, what):
@@ -537,28 +545,15 @@ def check_all_zero_input(proto):
             )
 
 
-def _contract_checks(proto):
-    for rule_id, fn in RULES.items():
-        yield Check(rule_id, fn)
-        if rule_id == "docstring":  # the input rules come right after the declarations
-            for case in BAD_INPUTS:
-                yield Check(f"bad_input:{case}", partial(check_bad_input, case=case))
-            for param in BAD_PARAMS:
-                yield Check(f"bad_params:{param}", partial(check_bad_params, param=param))
-
-
-def _sklearn_check_id(check):
-    func = check.func if isinstance(check, partial) else check
-    keywords = getattr(check, "keywords", {})
-    suffix = f"({', '.join(f'{k}={v}' for k, v in keywords.items())})" if keywords else ""
-    return f"sklearn:{func.__name__}{suffix}"
-
-
 def _sklearn_checks(proto):
-    """scikit-learn's estimator checks: (the instance a check needs, the check)."""
+    """scikit-learn's estimator checks: (the instance a check needs, the check), with ids
+    ``sklearn:name`` or ``sklearn:name(keyword=value)`` for a check yielded twice."""
     for estimator, check in estimator_checks_generator(clone(proto), legacy=True, mark=None):
         name = check.func.__name__ if isinstance(check, partial) else check.__name__
-        yield estimator, Check(_sklearn_check_id(check), check, EXPECTED_SKLEARN_FAILURES.get(name))
+        keywords = getattr(check, "keywords", {})
+        suffix = f"({', '.join(f'{k}={v}' for k, v in keywords.items())})" if keywords else ""
+        rule = Check(f"sklearn:{name}{suffix}", check, EXPECTED_SKLEARN_FAILURES.get(name))
+        yield estimator, rule
 
 
 def reducer_checks(reducer, *, which="all", expected_failures=None):
@@ -575,7 +570,7 @@ def reducer_checks(reducer, *, which="all", expected_failures=None):
     proto = prototype(reducer)
     pairs = []
     if which in ("all", "contract"):
-        pairs += [(proto, check) for check in _contract_checks(proto)]
+        pairs += [(proto, Check(rule, fn)) for rule, fn in RULES.items()]
     if which in ("all", "sklearn"):
         pairs += list(_sklearn_checks(proto))
     for instance, check in pairs:

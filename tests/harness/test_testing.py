@@ -18,6 +18,7 @@ from attnbench.testing import (
     BAD_INPUTS,
     FAILED,
     PASSED,
+    RULES,
     XFAIL,
     RuleFailure,
     check_reducer,
@@ -73,9 +74,8 @@ def test_every_broken_plugin_is_listed():
 
 
 def test_every_rule_has_a_plugin_that_breaks_it():
-    rules = {check.rule for _, check in reducer_checks("countsketch", which="contract")}
     broken = {rule for breaks in BREAKS.values() for rule in breaks}
-    assert rules <= broken, rules - broken
+    assert set(RULES) <= broken, set(RULES) - broken
     assert any(rule.startswith("sklearn:") for rule in broken)
 
 

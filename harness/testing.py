@@ -169,8 +169,9 @@ def _fail(message):
 
 
 def _expect_error(call, error, pattern, what):
-    """``call()`` must raise ``error`` with a message matching ``pattern``."""
-    expected = f"expected {error.__name__} matching {pattern!r}"
+    """``call()`` must raise ``error`` (a class or a tuple) with a message matching ``pattern``."""
+    names = " or ".join(e.__name__ for e in (error if isinstance(error, tuple) else (error,)))
+    expected = f"expected {names} matching {pattern!r}"
     try:
         call()
     except error as exc:
@@ -303,12 +304,23 @@ BAD_PARAMS = {
 }
 
 
+def _supports_auto(proto):
+    return (
+        proto.get_params()["n_components"] == "auto"
+        or type(proto)._auto_n_components is not Reducer._auto_n_components
+    )
+
+
 def check_bad_params(proto, param):
-    """fit rejects an invalid n_components / eps / delta naming it and what was expected."""
+    """fit rejects an invalid n_components / eps / delta naming it and what was expected;
+    n_components="auto" counts as invalid where the reducer has no "auto" size."""
     if not _has_param(proto, param):
         raise RuleSkipped(f"no {param} parameter")
     X = gaussian_X()
-    for value, error, pattern in BAD_PARAMS[param]:
+    cases = list(BAD_PARAMS[param])
+    if param == "n_components" and not _supports_auto(proto):
+        cases.append(("auto", (ValueError, TypeError, NotImplementedError), "n_components"))
+    for value, error, pattern in cases:
         _expect_error(
             partial(_fresh(proto, **{param: value}).fit, X),
             error,
@@ -472,13 +484,6 @@ def check_input_sparsity(proto):
             f"claims input_sparsity_time, but fit_transform on a sparse X traced a peak of "
             f"{peak / 2**20:.0f} MiB, dense X is {dense_bytes / 2**20:.0f} MiB"
         )
-
-
-def _supports_auto(proto):
-    return (
-        proto.get_params()["n_components"] == "auto"
-        or type(proto)._auto_n_components is not Reducer._auto_n_components
-    )
 
 
 @_rule("n_components")

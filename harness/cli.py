@@ -474,5 +474,56 @@ def _ratio(value, low, high):
     return f"{value:.3g} ({low:.3g}-{high:.3g})"
 
 
+@main.command()
+@click.argument("plugin")
+@click.option("-v", "--verbose", is_flag=True, help="a row per scikit-learn check, full reasons")
+def check(plugin, verbose):
+    """Run the reducer contract on PLUGIN (FILE.py, FILE.py:NAME or a registered name).
+
+    Prints a row per rule with the reason for each failure.  Exit code: 0 when every rule
+    passes, 1 when one fails, 2 when PLUGIN cannot be loaded.
+    """
+    from attnbench import testing
+
+    try:
+        report = testing.check_reducer(plugin)
+    except (
+        OSError,
+        ValueError,
+        algorithms.BrokenPluginError,
+        algorithms.UnknownReducerError,
+    ) as exc:
+        click.echo(f"Error: cannot load {plugin!r}: {exc}", err=True)
+        raise SystemExit(2) from None
+    Console().print(testing.report_table(report, verbose=verbose))
+    failed = [result.rule for result in report.failures]
+    click.echo(f"FAILED {len(failed)} rule(s): {', '.join(failed)}" if failed else "PASSED")
+    raise SystemExit(1 if failed else 0)
+
+
+@main.command("new-reducer")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice(["projection", "sampling"]),
+    default="projection",
+    show_default=True,
+    help="the template: a sparse projection or column sampling",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="the file (default NAME.py)")
+@click.option("--force", is_flag=True, help="overwrite an existing file")
+def new_reducer(name, kind, output, force):
+    """Write a commented one-class reducer NAME from a template; it passes `attnbench check`."""
+    from attnbench import scaffold
+
+    try:
+        path = scaffold.write_reducer(name, kind, output, force=force)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}; check it with: attnbench check {path}")
+
+
 if __name__ == "__main__":
     main()

@@ -1,5 +1,6 @@
 """Helpers shared by the tests: small seeded matrices and reducer construction."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -103,3 +104,19 @@ def attnbench_cli(args, cwd, env=None, path=()):
         text=True,
         timeout=600,
     )
+
+
+@contextlib.contextmanager
+def isolated_registry():
+    """Reducers registered inside (plug-in files loaded by a test) are forgotten after,
+    so that sweeps over every registered reducer in later tests do not meet them."""
+    from attnbench.algorithms import registry
+
+    reducers, broken = dict(registry._REDUCERS), dict(registry._BROKEN)
+    try:
+        yield
+    finally:
+        registry._REDUCERS.clear()
+        registry._REDUCERS.update(reducers)
+        registry._BROKEN.clear()
+        registry._BROKEN.update(broken)

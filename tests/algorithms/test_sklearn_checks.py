@@ -1,23 +1,15 @@
-"""scikit-learn's estimator checks for every built-in reducer.
+"""scikit-learn's estimator checks for every built-in reducer, through attnbench.testing.
 
-Expected failures are named here with the reason; every other check must pass
-(scikit-learn itself skips its array-API checks unless SCIPY_ARRAY_API is set).
+Expected failures are named, with the reason, in
+``attnbench.testing.EXPECTED_SKLEARN_FAILURES`` (object dtype is rejected by design);
+they are strict xfails.  Every other check must pass (scikit-learn itself skips its
+array-API checks unless SCIPY_ARRAY_API is set).
 """
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
-
-from _support import builtin_reducers, make_reducer
-
-EXPECTED_FAILURES = {
-    # Our one validation helper rejects object arrays with a TypeError (the contract
-    # of issue 2), while scikit-learn expects object arrays of numbers to be accepted.
-    "check_dtype_object": "object dtype is rejected by design (attnbench.validation)",
-}
+from _support import builtin_reducers
+from attnbench.testing import parametrize_with_checks
 
 
-@parametrize_with_checks(
-    [make_reducer(name) for name in builtin_reducers()],
-    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+@parametrize_with_checks(builtin_reducers(), which="sklearn")
+def test_sklearn_compatible(reducer, check):
+    check(reducer)

@@ -5,7 +5,10 @@ l_i = ||Lambda^{-1/2} U^T X_i||^2 (sum_i l_i = k), and p_i = l_i / k.
 Guarantee: ``n_components="auto"``, s = ceil(3 k ln(2k/delta)/eps^2) draws, gives
 (1-eps)XX^T <= YY^T <= (1+eps)XX^T w.p. >= 1 - delta (matrix Chernoff, Tropp 2012).
 Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), an n x n eigendecomposition,
-and one k x n by n x d product, O(k nnz(X)).
+and one k x n by n x d product, O(k nnz(X)).  Memory: XX^T and its eigenvectors
+(O(n^2)); the scores in column blocks of a few MB (``attnbench.linalg.column_sq_norms``:
+no dense d x k or n x d array; a CSR X is transposed to CSR once, a transient copy);
+O(d + s) for the scores, p and the draws; plus Y.
 """
 
 import numpy as np

@@ -22,9 +22,10 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
-from _support import builtin_reducers
+from _support import builtin_reducers, make_reducer, sparse_matrix
 
 N, D, NNZ, M = 32, 2**20, 2**20, 32
 C_X, A_N2, A_NM, A_D = 2, 8, 4, 8
@@ -150,3 +151,21 @@ def test_fit_transform_peak_memory_is_bounded(peaks, name):
         f"{result['traced'] / MiB:.1f}) over the bound {limit / MiB:.1f} MiB at n = {N}, "
         f"d = {D}, m = {result['m']}, size(X) = {x_bytes() / MiB:.1f} MiB"
     )
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_svd_transforms_through_the_cross_gram_like_its_map(dense):
+    """fit_transform returns U_m Lambda_m^{1/2} without W; transform(X') = X'W all the same."""
+    X = sparse_matrix(12, 3000, 0.05, seed=5)
+    X_fit = X.toarray() if dense else X
+    svd = make_reducer("svd")
+    Y = svd.fit_transform(X_fit)
+    G = (X @ X.T).toarray()
+    np.testing.assert_allclose(Y @ Y.T, G, rtol=0, atol=1e-12 * np.abs(G).max())
+    W = svd.components_  # d x m, formed on request
+    np.testing.assert_allclose(svd.transform(X.toarray().copy()), Y, rtol=0, atol=1e-12)
+    other = sparse_matrix(7, 3000, 0.05, seed=6)
+    for layout in (other, other.tocsc(), other.toarray()):
+        np.testing.assert_allclose(
+            svd.transform(layout), other.toarray() @ W, rtol=0, atol=1e-12 * np.abs(Y).max()
+        )

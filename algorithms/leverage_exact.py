@@ -9,7 +9,7 @@ and the k x n by n x d product, O(k nnz(X)), whose d x k result is never formed:
 compiled kernel of leverage_fast (``_kernels.column_norms_after``) keeps a tile of it
 in cache.  (Blocks of a sparse product, as ``attnbench.linalg.column_sq_norms`` does,
 write all d k entries: 26 x the Gram + eigh time at n = 1024, d = 2^20, 2.1 M nonzeros,
-against 6 x here; scripts/bench_memory.py.)  Memory: XX^T and its eigenvectors
+against 6-7 x here; scripts/bench_memory.py.)  Memory: XX^T and its eigenvectors
 (O(n^2)), O(d + s) for the scores, p and the draws, plus Y.
 """
 

@@ -8,7 +8,13 @@ adding one file.
 import importlib
 import pkgutil
 
-from attnbench.algorithms.base import ProjectionReducer, Reducer, SamplingReducer, SizedReducer
+from attnbench.algorithms.base import (
+    AutoSizeWarning,
+    ProjectionReducer,
+    Reducer,
+    SamplingReducer,
+    SizedReducer,
+)
 from attnbench.algorithms.registry import (
     BrokenPluginError,
     UnknownReducerError,
@@ -25,6 +31,7 @@ for _module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
+    "AutoSizeWarning",
     "BrokenPluginError",
     "ProjectionReducer",
     "Reducer",

@@ -3,7 +3,9 @@
 A peer follows the reducer contract: ``fit`` draws the peer's own integer seed from our
 ``random_state`` (so the same seed gives bitwise the same Y), ``n_components="auto"``
 uses the bound of the matching attnbench reducer (so sizes are comparable), m = 0 gives
-an empty Y, and the output is a dense float64 n x m array.
+an empty Y, and the output is a dense float64 n x m array.  When "auto" asks for m >= d
+a peer returns X itself, like every attnbench projection (base.AutoSizeWarning).
+Memory is whatever the wrapped library allocates: each adapter's docstring says it.
 """
 
 import warnings

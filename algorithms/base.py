@@ -14,11 +14,25 @@ Class attributes every reducer declares:
 ``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
 ``input_sparsity_time``  True when fit and transform run in O(nnz(X)) on sparse X
                    (never densifying it)
+
+Sizes.  A reducer with an ``n_components="auto"`` bound records ``n_components_auto_``
+(the m its bound asks for, also when the user passed an explicit ``n_components``)
+next to ``n_components_`` (the m it used), and ``auto_reaches_d_`` (the bound asks for
+m >= d: at its own size the reducer does not compress X).  Fitted with "auto" in that
+case it warns once (:class:`AutoSizeWarning`); a projection then returns X itself
+(``passthrough_``: exact, and cheaper than a sketch wider than X; ``transform`` returns
+its input likewise), a sampling reducer keeps its draws (at most d distinct columns).
+
+Memory (DESIGN.md): fit_transform may hold X, at most one transient copy of it (a
+format conversion), Y (n x m) and O(n^2 + d) more, never a dense n x d or d x m array
+that it does not return; a reducer that needs more says so in its docstring, with the
+number.  tests/algorithms/test_memory.py measures it for every built-in reducer.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +48,17 @@ from attnbench.validation import (
 )
 
 FAMILIES = ("trivial", "exact", "projection", "sampling")
+
+
+class AutoSizeWarning(UserWarning):
+    """The size a reducer's ``n_components="auto"`` bound asks for is at least d, so the
+    reducer does not compress X at its own size: a projection returns X itself, a
+    sampling reducer keeps its draws (at most d distinct columns)."""
+
+
+class _PassThrough(Exception):
+    """Raised by ``_resolve_n_components`` when a projection's auto size reaches d: it
+    stops the reducer's ``_fit`` before it draws a sketch wider than X."""
 
 
 def as_dense_output(Y):
@@ -65,13 +90,26 @@ class Reducer(TransformerMixin, BaseEstimator):
         """fit(X).transform(X), validating X once (validation costs about one read of X)."""
         X = check_matrix(X)
         self._fit_checked(X)
-        return as_dense_output(self._transform(X))
+        return as_dense_output(self._fitted_output(X))
 
     def _fit_checked(self, X):
         self._check_params()
         self.n_features_in_ = X.shape[1]
+        self.passthrough_ = False
         rng = None if self.deterministic else check_random_state(self.random_state)
-        self._fit(X, rng)
+        try:
+            self._fit(X, rng)
+        except _PassThrough:
+            self.passthrough_ = True
+            self.n_components_ = X.shape[1]
+
+    def _fitted_output(self, X):
+        """Y of the X just fitted (reducers that learn Y itself return it without a
+        second pass)."""
+        return self._apply(X)
+
+    def _apply(self, X):
+        return X if self.passthrough_ else self._transform(X)
 
     def transform(self, X):
         """Return Y (n x m dense float64) for X with the d columns seen in fit."""
@@ -82,7 +120,7 @@ class Reducer(TransformerMixin, BaseEstimator):
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input (the d seen in fit)."
             )
-        return as_dense_output(self._transform(X))
+        return as_dense_output(self._apply(X))
 
     def _check_params(self):
         """Validate the constructor arguments that this reducer has."""
@@ -96,10 +134,32 @@ class Reducer(TransformerMixin, BaseEstimator):
     _allow_none_components = False
 
     def _resolve_n_components(self, n, d):
-        """The integer target size: the user's, or the documented 'auto' bound."""
-        if self.n_components == "auto":
-            return self._auto_n_components(n, d)
-        return int(self.n_components)
+        """The integer target size: the user's, or the documented 'auto' bound.
+
+        Records the bound's size (``n_components_auto_``, ``auto_reaches_d_``) whatever
+        the user passed.  When "auto" asks for m >= d it warns; a projection (which calls
+        this before drawing its sketch) then stops and returns X itself (``_PassThrough``).
+        """
+        auto = int(self._auto_n_components(n, d))
+        self.n_components_auto_ = auto
+        self.auto_reaches_d_ = auto >= d
+        if self.n_components != "auto":
+            return int(self.n_components)
+        if auto >= d:
+            action = (
+                "returning X itself (exact)"
+                if self.family == "projection"
+                else f"keeping its {auto} draws (at most d distinct columns)"
+            )
+            warnings.warn(
+                f"{type(self).__name__}: the 'auto' bound asks for m = {auto} >= d = {d} "
+                f"(n = {n}), so it does not compress X; {action}.",
+                AutoSizeWarning,
+                stacklevel=2,
+            )
+            if self.family == "projection":
+                raise _PassThrough
+        return auto
 
     def _auto_n_components(self, n, d):
         raise NotImplementedError(f"{type(self).__name__} has no 'auto' n_components.")
@@ -124,7 +184,12 @@ class SizedReducer(Reducer):
 
 
 class ProjectionReducer(Reducer):
-    """Y = X @ components_, with components_ a d x m matrix (dense or sparse)."""
+    """Y = X @ components_, with components_ a d x m matrix (dense or sparse).
+
+    A projection with an "auto" size resolves m (``_resolve_n_components``) before it
+    draws anything, so that an auto size >= d returns X itself instead of a sketch wider
+    than X.
+    """
 
     def _fit(self, X, rng):
         self.components_ = self._make_components(X, rng)

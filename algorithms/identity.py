@@ -1,7 +1,8 @@
 """The identity reducer: Y = X (m = d), so A(Y) = A(X) exactly.
 
 A reference point, not a reduction: the output is a dense copy of X.
-Cost: O(nnz(X)) to copy (plus n*d to densify sparse input).
+Cost: O(nnz(X)) to copy (plus n*d to densify sparse input).  Memory: Y, the output
+(n x d dense, m = d), nothing else.
 """
 
 from attnbench.algorithms.base import Reducer

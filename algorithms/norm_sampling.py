@@ -4,6 +4,8 @@ Guarantee (approximate matrix multiplication): E||YY^T - XX^T||_F^2 <= ||X||_F^4
 so ``n_components="auto"``, s = ceil(1/(delta eps^2)), gives
 ||YY^T - XX^T||_F <= eps ||X||_F^2 w.p. >= 1 - delta (Markov).  This is a Frobenius,
 not a spectral, bound.  Cost: O(nnz(X)) for the norms, O(d + s log d) for the draws.
+Memory: the squared entries of a sparse X (one transient copy of its values), O(d + s)
+plus Y.
 """
 
 import math

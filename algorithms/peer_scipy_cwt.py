@@ -4,6 +4,8 @@ S is an m x d CountSketch (one +-1 per feature; Clarkson and Woodruff 2013), the
 map as ``countsketch`` in distribution; SciPy regenerates it from the seed on every call
 and multiplies with ``S @ X.T`` (for C-ordered dense X, an implicit transposed copy).
 ``n_components="auto"`` is the second-moment size of ``countsketch``.  Cost: O(nnz(X)).
+Memory: S as an m x d CSC matrix with d nonzeros (about 24 d bytes) and the product;
+for sparse X, SciPy's sparse product (m x n, at most n m nonzeros): within the contract.
 """
 
 import numpy as np

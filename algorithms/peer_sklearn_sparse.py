@@ -4,6 +4,8 @@ R_ij = +-sqrt(1/(m q)) with probability q/2 each, 0 otherwise (Achlioptas 2003; 
 Hastie and Church 2006), q = ``density`` ("auto": 1/sqrt(d)); the same map as
 ``sparse_sign`` in distribution.  ``n_components="auto"`` is the Gordon size of
 ``sparse_sign``.  Cost: about q*d*m nonzeros to draw, plus the product, q*nnz(X)*m.
+Memory: scikit-learn keeps R as a CSR m x d matrix of about q d m nonzeros (built row by
+row, then scaled in a copy): O(q d m), as for ``sparse_sign``.
 """
 
 from sklearn.random_projection import SparseRandomProjection

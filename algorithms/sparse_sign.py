@@ -7,6 +7,11 @@ Achlioptas' database-friendly projection.  E[S S^T] = I, so E[YY^T] = XX^T.
 sub-Gaussian and the bound holds up to a constant; for q = 1/sqrt(d) it is a heuristic
 (Li et al. show the same asymptotic variance), no proven constant.
 Cost: drawing about q*d*m nonzeros, plus the product, about q*nnz(X)*m.
+Memory: S is stored sparse, q d m nonzeros at about 45 bytes each while it is built
+(row and column indices, signs, then CSR): outside the contract's O(n^2 + n m + d) when
+q d m > d, e.g. 4 M nonzeros, 180 MiB (7.5 size(X)) at n = 1024, d = 2^20, m = 4096,
+q = 1/sqrt(d) (scripts/bench_memory.py), and d m / 3 nonzeros at q = 1/3 (use it only
+for small d m).
 """
 
 import math
@@ -14,16 +19,15 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from attnbench.algorithms.base import ProjectionReducer
+from attnbench.algorithms.base import ProjectionReducer, SizedReducer
 from attnbench.algorithms.gaussian import gordon_n_components
 from attnbench.algorithms.registry import register
 from attnbench.validation import check_open_unit
 
 
 @register("sparse_sign")
-class SparseSign(ProjectionReducer):
+class SparseSign(SizedReducer, ProjectionReducer):
     family = "projection"
-    deterministic = False
     cost_model = "dense_projection"
 
     def __init__(self, n_components="auto", density="auto", eps=0.5, delta=0.1, random_state=None):

@@ -6,9 +6,12 @@ Y = sqrt(d/m) * (X D F^T)[:, P]: D random signs, F the orthonormal DCT-II of len
 leverage of the features (|F_ij| <= sqrt(2/d)), after which uniform sampling works.
 Guarantee (Boutsidis and Gittens 2013, Lemma 4.1, for the Hadamard transform; the DCT's
 squared coherence is twice as large, so m is doubled): ``n_components="auto"``,
-m = ceil(12 eps^-2 (sqrt(n) + sqrt(8 ln(3d/delta)))^2 ln(3n/delta)), capped at d, gives
-(1 +- eps) w.p. >= 1 - delta.  At m >= d, Y is X rotated: exact.
-Cost: O(n d log d) (dense; sparse input is densified in row blocks).
+m = ceil(12 eps^-2 (sqrt(n) + sqrt(8 ln(3d/delta)))^2 ln(3n/delta)) gives
+(1 +- eps) w.p. >= 1 - delta.  When that m reaches d, "auto" returns X itself (exact;
+base.AutoSizeWarning); an explicit m >= d is capped at d (Y is X rotated: exact).
+Cost: O(n d log d): one DCT of length d per row of X.  Memory: Y (n x m) and O(d), the
+rows rotated a few at a time (dense or sparse input alike; a sparse X is densified one
+row block at a time, never whole), plus the d signs and the permutation that draws P.
 """
 
 import math
@@ -20,7 +23,7 @@ import scipy.sparse as sp
 from attnbench.algorithms.base import SizedReducer
 from attnbench.algorithms.registry import register
 
-ROW_BLOCK_BYTES = 64 * 2**20  # densify sparse input at most this much at a time
+ROW_BLOCK_BYTES = 4 * 2**20  # rows rotated at a time: per-row DCT speed is the same
 
 
 @register("srht")
@@ -41,16 +44,17 @@ class SRHT(SizedReducer):
         self.n_components_ = m
 
     def _transform(self, X):
-        d = X.shape[1]
-        scale = math.sqrt(d / self.n_components_) if self.n_components_ else 1.0
-        if not sp.issparse(X):
-            return self._rotate_sample(X) * scale
-        X = X.tocsr()
+        n, d = X.shape
+        if sp.issparse(X):
+            X = X.tocsr()  # row blocks in O(nnz of the block)
         rows = max(1, ROW_BLOCK_BYTES // (8 * d))
-        blocks = [
-            self._rotate_sample(X[i : i + rows].toarray()) for i in range(0, X.shape[0], rows)
-        ]
-        return np.vstack(blocks) * scale
-
-    def _rotate_sample(self, X):
-        return scipy.fft.dct(X * self.signs_, type=2, norm="ortho", axis=1)[:, self.sampled_]
+        Y = np.empty((n, self.n_components_))
+        for i in range(0, n, rows):
+            block = X[i : i + rows]
+            block = block.toarray() if sp.issparse(block) else np.array(block, dtype=np.float64)
+            block *= self.signs_
+            rotated = scipy.fft.dct(block, type=2, norm="ortho", axis=1, overwrite_x=True)
+            Y[i : i + rows] = rotated[:, self.sampled_]
+        if self.n_components_:
+            Y *= math.sqrt(d / self.n_components_)
+        return Y

@@ -1,23 +1,35 @@
-"""Truncated SVD through the Gram matrix: Y = X W, W = X^T U_m Lambda_m^{-1/2}.
+"""Truncated SVD through the Gram matrix: Y = U_m Lambda_m^{1/2}, the top m left singular
+vectors of X scaled by its singular values.
 
-With XX^T = U Lambda U^T (eigenvalues descending), W holds the top m right singular
-vectors of X, and Y = U_m Lambda_m^{1/2} on the training X, so YY^T is the best
+With XX^T = U Lambda U^T (eigenvalues descending), YY^T = U_m Lambda_m U_m^T is the best
 rank-m approximation of XX^T (Eckart-Young); at m = rank(X) (``n_components=None``)
-YY^T = XX^T and A(Y) = A(X) exactly, with m = rank <= n columns.  Deterministic.
+YY^T = XX^T and A(Y) = A(X) exactly, with m = rank <= n columns.  Deterministic.  Not a
+column subset of X; it is the exact reference the paper's comparison omits (MISSION.md).
+
+fit_transform returns U_m Lambda_m^{1/2} directly.  The map itself, Y' = X' W with
+W = X^T U_m Lambda_m^{-1/2} (d x m, the top right singular vectors), is never formed
+for ``transform``: X' W = (X' X^T) U_m Lambda_m^{-1/2}, an n' x n cross-Gram with the
+training X, which is kept by reference (``X_fit_``, not copied: do not modify it in
+place after fit).  ``components_`` forms W on request (d x m dense: 8 d m bytes,
+8.6 GB at d = 2^20, m = 1024).
 Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), plus an n x n eigendecomposition
-(n^3) and one product X^T U_m (nnz(X) m).  Not a column subset of X; it is the exact
-reference the paper's comparison omits (MISSION.md).
+(n^3); memory X plus O(n^2).  transform: the cross-Gram, O(nnz(X') n) sparse, plus n' n m.
 """
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
 
-from attnbench.algorithms.base import ProjectionReducer
+from attnbench.algorithms.base import Reducer
 from attnbench.algorithms.registry import register
-from attnbench.linalg import gram, range_eigh
+from attnbench.linalg import as_float64, gram, range_eigh
 
 
 @register("svd")
-class SVD(ProjectionReducer):
+class SVD(Reducer):
+    """Attributes: ``eigenvectors_`` (U_m, n x m), ``singular_values_`` (descending),
+    ``X_fit_`` (the training X, by reference) and ``components_`` (W, on request)."""
+
     family = "exact"
     deterministic = True
     cost_model = "gram"
@@ -26,11 +38,28 @@ class SVD(ProjectionReducer):
     def __init__(self, n_components=None):
         self.n_components = n_components
 
-    def _make_components(self, X, rng):
+    def _fit(self, X, rng):
         lam, U = range_eigh(gram(X))
         lam, U = lam[::-1], U[:, ::-1]
-        rank = lam.size
-        m = rank if self.n_components is None else min(int(self.n_components), rank)
+        m = lam.size if self.n_components is None else min(int(self.n_components), lam.size)
+        self.eigenvectors_ = np.ascontiguousarray(U[:, :m])
         self.singular_values_ = np.sqrt(lam[:m])
-        # W = X^T U_m / sigma: the top right singular vectors, d x m.
-        return np.asarray(X.T @ U[:, :m]) / self.singular_values_
+        self.n_components_ = m
+        self.X_fit_ = X
+
+    def _fitted_output(self, X):
+        return self.eigenvectors_ * self.singular_values_
+
+    def _transform(self, X):
+        if X is self.X_fit_:  # the training X: its Y is known exactly
+            return self._fitted_output(X)
+        cross = as_float64(X) @ as_float64(self.X_fit_).T  # n' x n
+        cross = cross.toarray() if sp.issparse(cross) else np.asarray(cross)
+        return cross @ (self.eigenvectors_ / self.singular_values_)
+
+    @property
+    def components_(self):
+        """W = X^T U_m Lambda_m^{-1/2} (d x m dense float64), formed on each request."""
+        check_is_fitted(self)
+        W = as_float64(self.X_fit_).T @ (self.eigenvectors_ / self.singular_values_)
+        return np.asarray(W)

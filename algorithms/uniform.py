@@ -6,6 +6,7 @@ s = 3 d max_i l_i ln(2k/delta)/eps^2 draws, l_i the column leverage scores.
 leverage-sampling size 3 n ln(2n/delta)/eps^2; on data whose mass sits in a few
 columns the guarantee fails, which is what this baseline is here to show.
 Cost: O(d + s log d) for the draws, O(nnz of the selected columns) for Y.
+Memory: O(d + s) (p and the draws) plus Y.
 """
 
 import numpy as np

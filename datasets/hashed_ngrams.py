@@ -31,7 +31,6 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from attnbench.datasets import _texts
 from attnbench.datasets.registry import Family, Param, register_family
@@ -77,6 +76,10 @@ def _analyzers(words, chars):
 
 def hashed_features(texts, d, words, chars):
     """CSR X (len(texts) x d, float64): the hashed n-grams of each text, see the module."""
+    # Imported here: importing scikit-learn takes seconds, which `import
+    # attnbench.datasets` should not pay for the families that do not use it.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     parts = []
     for prefix, analyzer, ngram_range in _analyzers(words, chars):
         grams = HashingVectorizer(analyzer=analyzer, ngram_range=ngram_range).build_analyzer()

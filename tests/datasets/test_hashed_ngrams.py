@@ -141,6 +141,16 @@ def test_frequent_ngrams_make_heavy_columns():
     assert column_nnz.max() > 700 / 2  # some n-gram is in most sentences
 
 
+@pytest.mark.parametrize("params, per_row, most_shared", [
+    ({}, 255, 0.85), ({"words": 1, "chars": 0}, 19, 0.68), ({"unit": 4}, 48, 0.43)])
+def test_density_is_what_the_readme_says(params, per_row, most_shared):
+    # The hash is fixed (MurmurHash3, seed 0), so these are exact properties of the text.
+    count = len(hashed_ngrams.units(params.get("unit", "sentence")))
+    X = generate(spec(count, **params))
+    assert round(X.nnz / count) == per_row
+    assert round(np.bincount(X.indices).max() / count, 2) == most_shared
+
+
 def test_buckets_whose_counts_cancel_are_not_stored():
     # In 16 buckets many signed counts cancel to exactly 0; those entries are dropped.
     X = generate(spec(SENTENCES, 16, words=1, chars=0))

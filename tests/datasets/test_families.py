@@ -11,7 +11,7 @@ from attnbench.datasets import DatasetSpec, get_family, list_families, make_data
 from attnbench.datasets.sparse import bernoulli_positions
 from attnbench.linalg import BLOCK_BYTES
 
-REAL = {"minilm", "minilm_attention"}  # data of a real model: tested in their own files
+REAL = {"minilm", "minilm_attention", "hashed_ngrams"}  # real data: tested in their own files
 SYNTHETIC = [name for name in list_families() if name not in REAL]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from _support import minilm_available
-from attnbench.datasets import DatasetSpec, make_dataset, minilm
+from attnbench.datasets import DatasetSpec, load_dataset, make_dataset, minilm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.npz"
 TOLERANCE = 1e-4  # the issue's bound; measured agreement is about 4e-6 (see the report)
@@ -139,3 +139,31 @@ def test_recomputing_the_forward_pass_gives_the_same_bits(same_bits):
     minilm.paragraph_forward.cache_clear()
     minilm.encoder.cache_clear()
     assert same_bits(first, make_dataset(spec).X)
+
+
+@needs_extra
+@pytest.mark.parametrize("n", [64, 128])
+def test_all_layers_at_small_n_are_dense_real_data_with_d_much_larger_than_n(n, same_bits):
+    # The real dense family in the paper's regime: the six FFN layers side by side
+    # (layer="all", the default), d = 9216 >= 72 n.
+    r = 0.05
+    spec = DatasetSpec("minilm", n, 9216, r=r)
+    data = load_dataset(spec)
+    X, stats = data.X, data.stats
+    assert isinstance(X, np.ndarray) and X.shape == (n, 9216) and stats["format"] == "dense"
+    assert stats["nnz"] > 0.99 * n * 9216  # GELU is exactly 0 almost nowhere
+    assert stats["rank"] == n  # no two tokens' activations are linearly dependent
+    assert abs(stats["r"] - r) <= 1e-12 * r
+    # Rows are the first n tokens of the text, columns layer 0's 1536 features first;
+    # the values are GELU outputs, x Phi(x) >= -0.16997.
+    unscaled = minilm.activations(n, "all")
+    for layer in range(minilm.N_LAYERS):
+        np.testing.assert_array_equal(unscaled[:, layer * minilm.D_FF:(layer + 1) * minilm.D_FF],
+                                      minilm.activations(n, layer))
+    assert unscaled.min() >= -0.16998
+    np.testing.assert_allclose(X, unscaled * np.sqrt(r / np.einsum("ij,ij->i", unscaled,
+                                                                   unscaled).max()), rtol=1e-12)
+    # The data are not random: at full width every seed gives the same bits, and the
+    # cache gives them back.
+    assert same_bits(load_dataset(spec).X, X)
+    assert same_bits(make_dataset(DatasetSpec("minilm", n, 9216, r=r, seed=1)).X, X)

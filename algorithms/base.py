@@ -126,12 +126,17 @@ class Reducer(TransformerMixin, BaseEstimator):
         """Validate the constructor arguments that this reducer has."""
         params = self.get_params(deep=False)
         if "n_components" in params:
-            check_n_components(params["n_components"], allow_none=self._allow_none_components)
+            check_n_components(
+                params["n_components"],
+                allow_auto=self._allow_auto_components,
+                allow_none=self._allow_none_components,
+            )
         for key in ("eps", "delta"):
             if key in params:
                 check_open_unit(params[key], key)
 
     _allow_none_components = False
+    _allow_auto_components = True  # False for reducers with no 'auto' bound
 
     def _resolve_n_components(self, n, d):
         """The integer target size: the user's, or the documented 'auto' bound.

@@ -34,6 +34,7 @@ class SVD(Reducer):
     deterministic = True
     cost_model = "gram"
     _allow_none_components = True
+    _allow_auto_components = False
 
     def __init__(self, n_components=None):
         self.n_components = n_components

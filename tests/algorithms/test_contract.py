@@ -19,10 +19,6 @@ KNOWN_FAILURES = {
         "n_components": "rounds an explicit n_components up to a multiple of s "
         "(n_components=1 gives m = 4 at s = 4)",
     },
-    "svd": {
-        "bad_params:n_components": 'n_components="auto" (which svd has no bound for) fails '
-        "deep, with int()'s ValueError, instead of naming n_components",
-    },
 }
 
 

@@ -44,10 +44,10 @@ BREAKS = {
         "bad_params:delta": r"delta=1.5 raised no error",
     },
     "float32_output": {"output": r"fit_transform returned dtype float32, not float64"},
-    "wrong_shape": {"output": r"returned shape \(8, 2879\), expected \(n, n_components_\)"},
+    "wrong_shape": {"output": r"returned shape \(8, \d+\), expected \(n, n_components_\)"},
     "rounds_integers": {"input_dtypes": r"integer X against the same X as float64"},
     "sparse_path_differs": {"formats_agree": r"CSR input against dense C input: not equal"},
-    "ignores_seed": {"seeded_determinism": r"two fits with equal seeds \(dense\): not equal"},
+    "ignores_seed": {"seeded_determinism": r"two fits with equal seeds \(dense[^)]*\): not equal"},
     "fixed_seed": {"seed_dependence": r"deterministic = False, but random_state 1 and 2"},
     "transform_differs": {"fit_then_transform": r"fit\(X\)\.transform\(X\) vs fit_transform"},
     "no_feature_check": {"transform_feature_count": r"raised no error; expected ValueError"},
@@ -55,7 +55,7 @@ BREAKS = {
     "densifies": {"input_sparsity": r"traced a peak of \d+ MiB, dense X is 488 MiB"},
     "never_empty": {"n_components": r"n_components=0 gave m = 1, expected 0"},
     "unsorted_selection": {"sampling_selection": r"not a sorted array of distinct integers"},
-    "zero_gives_nan": {"all_zero_input": r"all-zero dense X .* with 3200 NaN"},
+    "zero_gives_nan": {"all_zero_input": r"all-zero dense X .* with \d+ NaN"},
     "sets_attribute_in_init": {
         "sklearn:check_no_attributes_set_in_init": r"Found attributes \['eps_squared'\]"
     },

@@ -68,7 +68,7 @@ total O(b k^(3 + 1/3)): dense X costs O(d n^2 + b n^(10/3)), sparse X
 O(sum_i nnz(X_i)^2 + b n^(10/3) + n nnz(X)).  The paper (Deng, Mahadevan, Song 2023,
 Thm 2) states O~(min(sum_i nnz(X_i)^2, d n^(omega-1)) + n^(omega+1)): we are below its
 n^(omega+1) with omega = 3 (no BLAS multiplies fast, so not with omega = 2.373).
-``candidates="all"`` costs O(b k^4 + b k n d).
+``candidates="all"`` costs O(b k^4 + b k^2 nnz(X)).
 
 Memory: X; the n x n Gram; O(k^2) for A, Q, the batch and the shortlist (k x SHORTLIST k,
 float64 and float32, and its float64 eigenbasis coordinates: 20 SHORTLIST k^2 bytes);
@@ -83,6 +83,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import eigh
 from scipy.linalg.lapack import dpotrf, dpotri, dpotrs
 
 from attnbench.algorithms.base import ColumnSubsetReducer
@@ -171,15 +172,14 @@ class WhitenedColumns:
             F = F.astype(np.float32)
         d = self.X.shape[1]
         block = max(1, BLOCK_BYTES // (8 * F.shape[0]))
-        plus, minus = np.empty(d), np.empty(d)
+        slack, scale = np.empty(d), np.empty(d)
         for start in range(0, d, block):
             columns = self.X[:, start:start + block]
             P = F @ (columns.astype(np.float32) if dense else columns)
-            plus[start:start + block] = np.einsum("ri,ri->i", P[:split], P[:split])
-            minus[start:start + block] = np.einsum("ri,ri->i", P[split:], P[split:])
-        scale = plus + minus
-        plus -= minus
-        return plus, scale
+            plus = np.einsum("ri,ri->i", P[:split], P[:split])
+            minus = np.einsum("ri,ri->i", P[split:], P[split:])
+            slack[start:start + block], scale[start:start + block] = plus - minus, plus + minus
+        return slack, scale
 
 
 class _Barrier:
@@ -204,8 +204,8 @@ class _Barrier:
             raise FloatingPointError("BSS barrier broken by rounding: C is not positive.")
         S *= root
         self.DPT, self.H = S, S @ S.T  # P^T D and P^T D^2 P
-        # tr(C^{-1} H) from the lower triangle of C^{-1}.
-        inverse = np.tril(dpotri(self.L, lower=1)[0])
+        # tr(C^{-1} H) from the lower triangle of C^{-1} (L's upper triangle is zero).
+        inverse = dpotri(self.L, lower=1)[0]
         self.phi -= sign * (2.0 * np.einsum("ij,ij->", inverse, self.H)
                             - inverse.diagonal() @ self.H.diagonal())
 
@@ -275,7 +275,7 @@ class _TwiceRamanujan:
     def _refresh(self, full):
         self._fold()
         self.n_refreshes += 1
-        self.a, self.Q = np.linalg.eigh(self.A)
+        self.a, self.Q = eigh(self.A, driver="evd", check_finite=False)
         _check_barriers(self.a, self.u, self.l)
         self.phi_u, self.phi_l = np.sum(1.0 / (self.u - self.a)), np.sum(1.0 / (self.a - self.l))
         if (self.phi_u > self.phi_u_max * (1 + POTENTIAL_RTOL)

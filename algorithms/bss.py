@@ -52,8 +52,9 @@ U_A, L_A are computed in float64 from the current A, never a stale score, and ch
 0 < U_A <= L_A, before it is added.  ``candidates="all"`` refreshes and ranks every
 column at every step, then scores the WINDOW best exactly: the plain greedy.
 ``candidates="shortlist"`` (default) ranks all columns FULL_SCORINGS times per run
-(evenly spaced), O(k nnz(X)) each in column blocks (float32 products for dense X: a
-ranking only), keeps the SHORTLIST k of largest slack, ranks those at every refresh
+(evenly spaced; see WhitenedColumns.rank_all: float32 products with column blocks of
+dense X, X_i^T N X_i over the nonzeros of sparse X), keeps the SHORTLIST k of largest
+slack, ranks those at every refresh
 (float32, k^2 SHORTLIST k) and at each step scores exactly the WINDOW of largest last
 known slack (lazy greedy: a column's priority becomes its exact slack whenever it is
 scored).  When none of those is feasible it scores the whole shortlist, then ranks all
@@ -63,16 +64,20 @@ keeps the theorem: the shortlist only changes which one is taken.
 Cost (flops; dense BLAS, omega = 3): XX^T, min(sum_i nnz(X_i)^2, d n^2), and its
 eigendecomposition, n^3; Q = b k steps of O(k r^2) and O(k r WINDOW); Q/r refreshes of
 O(k^3) (an eigendecomposition and the shortlist ranking); FULL_SCORINGS rankings of all
-columns, 2 k nnz(X) each (dense: 2 k n d).  With r ~ k^(2/3) the steps and refreshes
-total O(b k^(3 + 1/3)): dense X costs O(d n^2 + b n^(10/3)), sparse X
-O(sum_i nnz(X_i)^2 + b n^(10/3) + n nnz(X)).  The paper (Deng, Mahadevan, Song 2023,
+columns, 2 k n d each for dense X, n^2 k + 2 sum_i nnz(X_i)^2 for sparse X.  With
+r ~ k^(2/3) the steps and refreshes total O(b k^(3 + 1/3)): dense X costs
+O(d n^2 + b n^(10/3)), sparse X O(sum_i nnz(X_i)^2 + b n^(10/3)): the paper's terms.
+Measured (scripts/bench_bss.py, one thread): n = 1024, d = 2^16 dense, b = 4 in about
+40 s of CPU on a loaded 2-core machine (33 refreshes, 4 rankings), local slope in n
+2.2.  The paper (Deng, Mahadevan, Song 2023,
 Thm 2) states O~(min(sum_i nnz(X_i)^2, d n^(omega-1)) + n^(omega+1)): we are below its
 n^(omega+1) with omega = 3 (no BLAS multiplies fast, so not with omega = 2.373).
 ``candidates="all"`` costs O(b k^4 + b k^2 nnz(X)).
 
 Memory: X; the n x n Gram; O(k^2) for A, Q, the batch and the shortlist (k x SHORTLIST k,
 float64 and float32, and its float64 eigenbasis coordinates: 20 SHORTLIST k^2 bytes);
-O(d) score vectors; one column block of BLOCK_BYTES: never a dense n x d or d x m array.
+O(d) score vectors (about six of 8 d bytes at once); one column block of BLOCK_BYTES
+(dense X): never a dense n x d or d x m array.
 Sparse X is kept as CSC (BSS takes columns): CSR and COO input are converted once, one
 more copy of the nonzeros (12 bytes each, plus 4 (d + 1) for the column pointers).
 """
@@ -81,6 +86,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import eigh
@@ -161,25 +167,51 @@ class WhitenedColumns:
         return np.asarray(self.B @ as_float64(self.X[:, index]))
 
     def rank_all(self, Q, w):
-        """sum_r w_r (Q^T v_i)_r^2 for every column and the same with |w_r| (its scale),
-        in column blocks.  Dense X is multiplied in float32 (twice as fast): a ranking
-        only, every column is scored again in float64 before it is taken."""
+        """sum_r w_r (Q^T v_i)_r^2 for every column and the same with |w_r| (its scale).
+
+        With F = diag(sqrt|w|) Q^T B (k x n) split by the sign of w, these are
+        |F+ X_i|^2 -+ |F- X_i|^2.  Dense X: products with column blocks, in float32 (twice
+        as fast: a ranking only, every column is scored again in float64 before it is
+        taken), 2 k n d flops.  Sparse X: X_i^T N X_i with the n x n N = F+^T F+ -+ F-^T F-
+        over each column's nonzeros, n^2 k + 2 sum_i nnz(X_i)^2 (no dense k-vector per
+        column)."""
         order = np.argsort(w < 0, kind="stable")
         split = int(np.count_nonzero(w >= 0))
         F = (Q[:, order] * np.sqrt(np.abs(w[order]))).T @ self.B
-        dense = not sp.issparse(self.X)
-        if dense:
-            F = F.astype(np.float32)
         d = self.X.shape[1]
-        block = max(1, BLOCK_BYTES // (8 * F.shape[0]))
         slack, scale = np.empty(d), np.empty(d)
+        if sp.issparse(self.X):
+            plus, minus = F[:split].T @ F[:split], F[split:].T @ F[split:]
+            X = self.X
+            _sparse_quadratic_forms(X.indptr, X.indices, X.data, plus - minus, plus + minus,
+                                    slack, scale)
+            return slack, scale
+        FT = F.T.astype(np.float32)
+        block = max(1, BLOCK_BYTES // (8 * F.shape[0]))
         for start in range(0, d, block):
-            columns = self.X[:, start:start + block]
-            P = F @ (columns.astype(np.float32) if dense else columns)
-            plus = np.einsum("ri,ri->i", P[:split], P[:split])
-            minus = np.einsum("ri,ri->i", P[split:], P[split:])
+            PT = self.X[:, start:start + block].astype(np.float32).T @ FT  # block x k
+            plus = np.einsum("ir,ir->i", PT[:, :split], PT[:, :split])
+            minus = np.einsum("ir,ir->i", PT[:, split:], PT[:, split:])
             slack[start:start + block], scale[start:start + block] = plus - minus, plus + minus
         return slack, scale
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _sparse_quadratic_forms(indptr, indices, data, N, M, slack, scale):
+    """slack_i = x_i^T N x_i, scale_i = x_i^T M x_i for the columns x_i of a CSC matrix
+    (N, M symmetric): one pass over each column's pairs of nonzeros."""
+    for i in range(indptr.size - 1):
+        s = a = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            r, x = indices[p], data[p]
+            s_row, a_row = N[r, r] * x, M[r, r] * x
+            for q in range(p + 1, indptr[i + 1]):
+                y = 2.0 * data[q]
+                s_row += N[r, indices[q]] * y
+                a_row += M[r, indices[q]] * y
+            s += s_row * x
+            a += a_row * x
+        slack[i], scale[i] = s, a
 
 
 class _Barrier:

@@ -411,8 +411,9 @@ def test_peak_memory_is_x_plus_small_terms(kind):
     """fit holds X plus O(n^2 + n m + d) and one column block (the module's memory rule):
     the allowance below is under half a dense n x d array, so a whitened copy of X (B X,
     k x d) or any n x d temporary would fail it.  Measured with tracemalloc (NumPy and
-    SciPy allocations); X is allocated before tracing starts."""
+    SciPy allocations); X is allocated, and the compiled kernel loaded, before tracing."""
     n, d = 64, 2**17
+    get_reducer("bss", b=2.0).fit(sparse(8, 200, seed=0, density=0.2))
     rng = np.random.default_rng(0)
     if kind == "dense":
         X, copy = rng.standard_normal((n, d)), 0
@@ -429,6 +430,20 @@ def test_peak_memory_is_x_plus_small_terms(kind):
     allowed = 8 * (64 * n * n + 16 * n * m + 8 * d) + 2 * BLOCK_BYTES + 2 * copy
     assert allowed < 0.5 * 8 * n * d
     assert peak <= allowed, f"peak {peak / 2**20:.1f} MiB > {allowed / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("family", ["sparse", "nonnegative", "private_columns"])
+def test_sparse_and_dense_rankings_agree(family):
+    """Sparse X is ranked by X_i^T N X_i over its nonzeros, dense X by float32 products:
+    the same scores to float32 rounding."""
+    X = make(family, 20, 700, seed=1)
+    columns = {name: WhitenedColumns(Xk) for name, Xk in [("sparse", X), ("dense", dense(X))]}
+    k = columns["dense"].rank
+    rng = np.random.default_rng(0)
+    Q, w = np.linalg.qr(rng.standard_normal((k, k)))[0], rng.standard_normal(k)
+    (slack, scale), (slack_d, scale_d) = (c.rank_all(Q, w) for c in columns.values())
+    np.testing.assert_allclose(slack, slack_d, rtol=0, atol=1e-6 * scale_d.max())
+    np.testing.assert_allclose(scale, scale_d, rtol=1e-5, atol=1e-6 * scale_d.max())
 
 
 def test_refresh_period_grows_like_k_to_the_two_thirds():

@@ -67,9 +67,10 @@ O(k^3) (an eigendecomposition and the shortlist ranking); FULL_SCORINGS rankings
 columns, 2 k n d each for dense X, n^2 k + 2 sum_i nnz(X_i)^2 for sparse X.  With
 r ~ k^(2/3) the steps and refreshes total O(b k^(3 + 1/3)): dense X costs
 O(d n^2 + b n^(10/3)), sparse X O(sum_i nnz(X_i)^2 + b n^(10/3)): the paper's terms.
-Measured (scripts/bench_bss.py, one thread): n = 1024, d = 2^16 dense, b = 4 in about
-40 s of CPU on a loaded 2-core machine (33 refreshes, 4 rankings), local slope in n
-2.2.  The paper (Deng, Mahadevan, Song 2023,
+Measured (scripts/bench_bss.py --scale-only, one BLAS thread, CPU time, 2-core machine
+at load 3-5): n = 1024, d = 2^16 dense, b = 4: 39-40 s (33 refreshes, 4 rankings; the
+eigendecompositions 9 s, the Woodbury steps 9 s, the rankings 7 s), local slope in n
+2.2-2.4; n = 512, d = 2^20 sparse (density 2e-3): 7-8 s.  The paper (Deng, Mahadevan, Song 2023,
 Thm 2) states O~(min(sum_i nnz(X_i)^2, d n^(omega-1)) + n^(omega+1)): we are below its
 n^(omega+1) with omega = 3 (no BLAS multiplies fast, so not with omega = 2.373).
 ``candidates="all"`` costs O(b k^4 + b k^2 nnz(X)).

@@ -9,7 +9,7 @@ from _matrices import layouts, one_blas_thread  # noqa: F401
 from attnbench.algorithms import get_reducer
 from attnbench.algorithms._kernels import apply_sparse_embedding
 from attnbench.algorithms._normals import normal_rows
-from attnbench.algorithms._sparse_embedding import embedding_codes, embedding_matrix
+from attnbench.algorithms._sparse_embedding import embedding_matrix
 
 
 def sparse_X(n, d, seed, density=0.3):
@@ -21,10 +21,11 @@ def sparse_X(n, d, seed, density=0.3):
 @pytest.mark.parametrize("n", [1, 6, 7])
 def test_embedding_is_X_times_S_bitwise_in_every_layout(s, n):
     X = sparse_X(n, 300, seed=n).toarray()
-    codes = embedding_codes(300, 12 * s, s, np.random.default_rng(s))
-    S = embedding_matrix(codes, 12 * s).toarray()
+    S = embedding_matrix(s, 300, 12 * s, s).toarray()
     assert np.all((S != 0).sum(axis=1) == s) and np.all(np.abs(S[S != 0]) == 1 / np.sqrt(s))
-    outputs = {k: apply_sparse_embedding(Xk, codes, 12 * s) for k, Xk in layouts(X).items()}
+    # One nonzero in each block of 12 columns.
+    assert np.all((S.reshape(300, s, 12) != 0).sum(axis=2) == 1)
+    outputs = {k: apply_sparse_embedding(Xk, s, 12 * s, s) for k, Xk in layouts(X).items()}
     np.testing.assert_allclose(outputs["C"], X @ S, rtol=1e-13, atol=1e-13)
     for name, Y in outputs.items():
         assert Y.dtype == np.float64 and Y.shape == (n, 12 * s)
@@ -48,16 +49,14 @@ def test_non_canonical_sparse_input_gives_the_canonical_result(fmt):
     X = sparse_X(5, 40, seed=1)
     messy = non_canonical(X, "csr").tocoo() if fmt == "coo" else non_canonical(X, fmt)
     assert fmt == "coo" or not messy.has_canonical_format
-    codes = embedding_codes(40, 8, 2, np.random.default_rng(0))
-    expected = apply_sparse_embedding(X.toarray(), codes, 8)
-    np.testing.assert_array_equal(apply_sparse_embedding(messy, codes, 8), expected)
+    expected = apply_sparse_embedding(X.toarray(), 0, 8, 2)
+    np.testing.assert_array_equal(apply_sparse_embedding(messy, 0, 8, 2), expected)
 
 
 def test_float32_input_accumulates_in_float64():
     X = sparse_X(4, 500, seed=2).toarray().astype(np.float32)
-    codes = embedding_codes(500, 16, 1, np.random.default_rng(3))
-    Y = apply_sparse_embedding(X, codes, 16)
-    S = embedding_matrix(codes, 16)
+    Y = apply_sparse_embedding(X, 3, 16, 1)
+    S = embedding_matrix(3, 500, 16, 1)
     assert Y.dtype == np.float64
     np.testing.assert_allclose(Y, X.astype(np.float64) @ S.toarray(), rtol=1e-13, atol=1e-12)
 

@@ -278,15 +278,31 @@ def _gather_csc(indptr, indices, data, selected, weights, Yt):
             Yt[c, np.uintp(indices[p])] = np.float64(data[p]) * weights[c]
 
 
+@_jit
+def _gather_rows(X, selected, weights, Y):
+    for i in range(Y.shape[0]):
+        x, y = X[i], Y[i]
+        for c in range(selected.size):
+            y[c] = np.float64(x[selected[c]]) * weights[c]
+
+
 def weighted_columns(X, selected, weights):
-    """Y = X[:, selected] * weights (n x m dense float64) for CSR/CSC/COO X: O(nnz(X) + d).
+    """Y = X[:, selected] * weights (n x m dense float64) for any validated X: O(nnz(X) + d)
+    on CSR/CSC/COO, one pass over the rows (sorted ``selected``) of a C-ordered array.
 
     The same products as the dense ``X[:, selected] * weights``, so bitwise the same Y.
+    (NumPy's ``X[:, selected]`` on a C-ordered X costs several reads of X for m ~ d/8.)
     """
-    X = canonical_sparse(X)
     n, m = X.shape[0], selected.size
     selected = np.asarray(selected, dtype=np.intp)
     weights = np.asarray(weights, dtype=np.float64)
+    if not sp.issparse(X):
+        if X.flags.f_contiguous and not X.flags.c_contiguous:
+            return X[:, selected] * weights  # contiguous column copies
+        Y = np.empty((n, m))
+        _gather_rows(np.ascontiguousarray(X), selected, weights, Y)
+        return Y
+    X = canonical_sparse(X)
     if X.format == "csr":
         position = np.full(X.shape[1], -1, dtype=np.intp)
         position[selected] = np.arange(m)

@@ -58,7 +58,7 @@ import scipy.linalg
 from scipy.linalg import lapack
 from scipy.stats import f as f_distribution
 
-from attnbench.algorithms._kernels import column_norms_after
+from attnbench.algorithms._kernels import column_norms_after, weighted_columns
 from attnbench.algorithms._sparse_embedding import FiniteCheckInKernel, embed_checked, embedding_key
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
@@ -164,3 +164,7 @@ class LeverageFast(FiniteCheckInKernel, SamplingReducer):
 
     def _probabilities(self, X):
         return self.leverage_scores_
+
+    def _transform(self, X):
+        # The kernel for every layout: NumPy's gather on C-ordered X is the slow part.
+        return weighted_columns(X, self.selected_, self.weights_)

@@ -54,10 +54,13 @@ def embedding_matrix(key, d, m, s):
 
 def embed_checked(X, key, m, s):
     """Y = X S for X validated with ``check_finite=False``: a NaN or infinity in X makes
-    Y non-finite, and then X is validated in full, which raises the usual error."""
+    Y non-finite, and then X is validated in full, which raises the usual error.  Sparse X
+    with fewer stored values than Y has is probed through its values instead (a sum is
+    finite only if every term is)."""
     Y = apply_sparse_embedding(X, key, m, s)
+    probe = X.data if sp.issparse(X) and X.data.size < Y.size else Y
     with np.errstate(over="ignore", invalid="ignore"):
-        finite = Y.size > 0 and np.isfinite(Y.sum())
+        finite = probe.size > 0 and np.isfinite(probe.sum())
     if not finite:
         check_matrix(X)
     return Y

@@ -24,9 +24,10 @@ columns and on [I, 0].  Composing a CountSketch of n^2 rows with a Gaussian down
 (Clarkson and Woodruff 2013) costs n^4 for the Gaussian stage (at n = 256 its n^2 rows
 already exceed d = 2^14), so OSNAP it is.  Its constants are ours, measured on the
 adversarial inputs of the tests (tests/_matrices.py), of which [I, 0] is the hardest:
-at k = 4n and delta = 0.01 the scores of [I, 0] leave the bounds below on 5 of 100 seeds
-with s = 4 at n = 256 and on 2 of 40 with s = 4, k = 8n at n = 1024, on none with s = 8
-(100 seeds at n = 256, 40 at n = 1024); the rule gives s = 8 and 9 there.
+with delta = 0.01 its scores leave ``score_bounds_`` (next paragraph) on at least 4 of
+100 seeds with s = 4, k = 4n at n = 256, on 2 of 40 with s = 4, k = 8n at n = 1024, and
+on none with s = 8, k = 4n (100 seeds at n = 256, 40 at n = 1024); the rule for s gives
+8 and 9 there.
 
 Accuracy (a model).  For a Gaussian S, l~_i / l_i = k/(k - rho + 1) * F_i with
 F_i ~ F(r, k - rho + 1) (the JL factor chi2_r / r over the Wishart factor

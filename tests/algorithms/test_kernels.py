@@ -108,6 +108,14 @@ def test_fit_transform_finds_nan_and_inf_in_its_own_pass(layout, bad):
     assert np.isinf(Y).all()
 
 
+def test_sketch_sizes_the_codes_cannot_hold_are_refused_at_fit():
+    X = sparse_X(3, 20, seed=8)
+    with pytest.raises(ValueError, match="n_components must be below 2\\^31"):
+        get_reducer("countsketch", n_components=2**31, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"n_components \(10\) must be a multiple of s \(4\)"):
+        apply_sparse_embedding(X.tocsr(), 0, 10, 4)
+
+
 @pytest.mark.parametrize("name,params", [("countsketch", {}), ("osnap", {"s": 4})])
 def test_sketch_reducers_apply_their_components(name, params):
     X = sparse_X(8, 200, seed=4)

@@ -73,7 +73,9 @@ class FiniteCheckInKernel:
     def fit_transform(self, X, y=None):
         X = check_matrix(X, check_finite=False)
         self._fit_checked(X)
-        return as_dense_output(self._transform(X))
+        if self.passthrough_:  # Y = X: no kernel pass, so validation checks finiteness
+            X = check_matrix(X)
+        return as_dense_output(self._fitted_output(X))
 
 
 class SparseEmbeddingReducer(FiniteCheckInKernel, ProjectionReducer):

@@ -8,6 +8,7 @@ lists it and exits 0.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 
@@ -383,6 +384,12 @@ def report(run, store, out):
 )
 @PLUGIN_OPTION
 @click.option("--repeats", type=int, help="timed repeats per cell")
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    help="dataset seeds per grid point; intervals are over seeds (default: the preset's, "
+    "at least 3)",
+)
 @click.option("--resume", is_flag=True, help="continue (or reuse) the latest identical comparison")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
 @FORMAT_OPTION
@@ -395,17 +402,24 @@ def compare(
     fail_if_slower,
     plugins,
     repeats,
+    seeds,
     resume,
     cache_dir,
     fmt,
 ):
     """Compare CANDIDATE (a reducer name, FILE.py or FILE.py:NAME) with baselines on a preset.
 
-    Prints and writes a verdict table: at equal m the error ratio, at equal error the time
-    ratio, wins and losses per dataset family with 95% intervals.  Exits 0 whatever the
-    verdict, unless --fail-if-slower is given and exceeded.
+    Runs the candidate and the baselines on the preset's datasets (several seeds each),
+    then the baselines again at the sizes the comparison needs (the candidate's m, and
+    where their error meets the candidate's).  Prints and writes a verdict table (per
+    baseline and dataset family: the error ratio at equal m, the m and time ratios at
+    equal error, with 95% intervals over seeds, or why a ratio is missing) and a report
+    (index.html, REPORT.md, figures, tables).  Exits 0 whatever the verdict, unless
+    --fail-if-slower is given and exceeded.
     """
     from attnbench import compare as comparing
+    from attnbench.compare_report import write_comparison
+    from attnbench.compare_stats import verdict_display
 
     names = [b.strip() for group in baselines for b in group.split(",") if b.strip()]
     try:
@@ -414,10 +428,12 @@ def compare(
             names or None,
             preset,
             store,
+            seeds=seeds,
             plugins=plugins,
             cache_dir=cache_dir,
             progress=True,
             resume=resume,
+            command=_command_line(click.get_current_context()),
             repeats=repeats,
         )
     except (
@@ -429,13 +445,13 @@ def compare(
         ExecutorError,
     ) as exc:
         _fail(exc)
-    folder = out or comparing.default_out(store, result.candidate)
-    comparing.write_comparison(result, folder)
-    frame = _verdict_frame(result.verdict)
+    folder = write_comparison(result, out or comparing.default_out(store, result.candidate))
+    runs = " and ".join(map(str, result.run_ids))
     Output(fmt).table(
-        frame, f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}"
+        verdict_display(result.verdict),
+        f"{result.candidate} / baseline, geometric means [95% CI over seeds]; run(s) {runs}",
     )
-    click.echo(f"tables written to {folder}")
+    click.echo(f"report written to {folder / 'index.html'} (tables in {folder / 'tables'})")
     if fail_if_slower is not None:
         slower = result.slower_than(fail_if_slower)
         if slower:
@@ -447,31 +463,19 @@ def compare(
             raise SystemExit(1)
 
 
-def _verdict_frame(verdict):
-    """The comparison's verdict as shown: ratios with their 95% intervals."""
-    return pd.DataFrame(
-        {
-            "baseline": verdict["baseline"],
-            "family": verdict["family"],
-            "error ratio": [
-                _ratio(*v) for v in verdict[["error_ratio", "error_ci_low", "error_ci_high"]].values
-            ],
-            "win/loss/tie": [
-                f"{w}/{lo}/{t}" for w, lo, t in verdict[["wins", "losses", "ties"]].values
-            ],
-            "accuracy": verdict["accuracy"],
-            "time ratio": [
-                _ratio(*v) for v in verdict[["time_ratio", "time_ci_low", "time_ci_high"]].values
-            ],
-            "speed": verdict["speed"],
-        }
-    )
-
-
-def _ratio(value, low, high):
-    if not np.isfinite(value):
-        return "n/a"
-    return f"{value:.3g} ({low:.3g}-{high:.3g})"
+def _command_line(ctx):
+    """The command as given, rebuilt from its parsed parameters (defaults left out)."""
+    words = ["attnbench", ctx.info_name]
+    for param in ctx.command.params:
+        value = ctx.params[param.name]
+        if value in (None, False, ()) or value == param.default:
+            continue
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+            continue
+        for item in value if isinstance(value, tuple) else [value]:
+            words += [param.opts[0]] if item is True else [param.opts[0], str(item)]
+    return shlex.join(words)
 
 
 @main.command()

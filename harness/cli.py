@@ -15,6 +15,7 @@ import time
 import click
 import numpy as np
 import pandas as pd
+from click.core import ParameterSource
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -409,12 +410,10 @@ def compare(
 ):
     """Compare CANDIDATE (a reducer name, FILE.py or FILE.py:NAME) with baselines on a preset.
 
-    Runs the candidate and the baselines on the preset's datasets (several seeds each),
-    then the baselines again at the sizes the comparison needs (the candidate's m, and
-    where their error meets the candidate's).  Prints and writes a verdict table (per
-    baseline and dataset family: the error ratio at equal m, the m and time ratios at
-    equal error, with 95% intervals over seeds, or why a ratio is missing) and a report
-    (index.html, REPORT.md, figures, tables).  Exits 0 whatever the verdict, unless
+    Runs both on the preset's datasets (several seeds each), then the baselines at the
+    sizes the comparison needs.  Prints a verdict per baseline and dataset family (error
+    ratio at equal m, m and time ratios at equal error, 95% intervals over seeds, or why a
+    ratio is missing) and writes it with a report.  Exits 0 whatever the verdict, unless
     --fail-if-slower is given and exceeded.
     """
     from attnbench import compare as comparing
@@ -437,6 +436,7 @@ def compare(
             repeats=repeats,
         )
     except (
+        OSError,
         ConfigError,
         ValueError,
         algorithms.BrokenPluginError,
@@ -452,29 +452,35 @@ def compare(
         f"{result.candidate} / baseline, geometric means [95% CI over seeds]; run(s) {runs}",
     )
     click.echo(f"report written to {folder / 'index.html'} (tables in {folder / 'tables'})")
-    if fail_if_slower is not None:
-        slower = result.slower_than(fail_if_slower)
-        if slower:
-            click.echo(
-                f"{result.candidate} is more than {fail_if_slower:g}x slower at equal error "
-                f"than: {', '.join(slower)}",
-                err=True,
-            )
-            raise SystemExit(1)
+    _exit_if_slower(result, fail_if_slower)
+
+
+def _exit_if_slower(comparison, factor):
+    """Exit 1, naming the baselines on stderr, when the candidate is more than ``factor``
+    times slower than one of them at equal error."""
+    slower = comparison.slower_than(factor) if factor is not None else []
+    if slower:
+        click.echo(
+            f"{comparison.candidate} is more than {factor:g}x slower at equal error "
+            f"than: {', '.join(slower)}",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 def _command_line(ctx):
-    """The command as given, rebuilt from its parsed parameters (defaults left out)."""
+    """The command as typed, rebuilt from the parameters given on the command line."""
     words = ["attnbench", ctx.info_name]
     for param in ctx.command.params:
-        value = ctx.params[param.name]
-        if value in (None, False, ()) or value == param.default:
+        if ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
             continue
+        value = ctx.params[param.name]
         if isinstance(param, click.Argument):
             words.append(str(value))
             continue
         for item in value if isinstance(value, tuple) else [value]:
-            words += [param.opts[0]] if item is True else [param.opts[0], str(item)]
+            shown = f"{item:g}" if isinstance(item, float) else str(item)
+            words += [param.opts[0]] if item is True else [param.opts[0], shown]
     return shlex.join(words)
 
 

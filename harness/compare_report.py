@@ -30,8 +30,9 @@ _METHOD = (
     "baseline's sizes. m and time ratios at equal error: the baseline's m and time at the "
     "candidate's error, interpolated log-log along its Pareto fronts; where the candidate's "
     "error lies beyond a front, the ratio is against the front's end and marked as a bound "
-    "(≥: less accurate than every baseline variant, so compared with its fastest one; ≤: "
-    "more accurate than every variant). Each ratio is a geometric mean with a Student-t "
+    "(≥: less accurate than the baseline's fastest variant, which is then the comparison; "
+    "≤: more accurate than every variant; 'bounds both ways' when both occur and no pair "
+    "lies inside the front). Each ratio is a geometric mean with a Student-t "
     f"{LEVEL:.0%} interval over seeds (one unit per dataset seed); better/worse, "
     "smaller/larger and faster/slower when the interval excludes 1, judged with at least "
     f"{MIN_SEEDS} seeds. Wins and losses count error ratios below / above 1 ± {TIE:g}. "
@@ -45,12 +46,11 @@ def _sentence(row):
     m = ratio_text(row.m_ratio, row.m_ci_low, row.m_ci_high, row.m_kind)
     time = ratio_text(row.time_ratio, row.time_ci_low, row.time_ci_high, row.time_kind)
     text = (
-        f"Against {row.baseline}: at equal m its error is {error} times {row.baseline}'s "
-        f"({row.accuracy}; {row.wins} wins, {row.losses} losses, {row.ties} ties); at equal "
-        f"error it needs {m} times the columns ({row.size}) and {time} times the time "
-        f"({row.speed})."
+        f"Against {row.baseline}: error ratio at equal m {error} ({row.accuracy}; "
+        f"{row.wins} wins, {row.losses} losses, {row.ties} ties); at equal error, m ratio "
+        f"{m} ({row.size}) and time ratio {time} ({row.speed})."
     )
-    return f"{text} {row.note[0].upper()}{row.note[1:]}." if row.note else text
+    return f"{text} Notes: {row.note}." if row.note else text
 
 
 def findings(comparison):
@@ -59,7 +59,8 @@ def findings(comparison):
     ok = mine[mine["status"] == "ok"]
     families = ", ".join(sorted(mine["dataset.family"].unique()))
     seeds = comparison.info.get("settings", {}).get("replicates")
-    m = f"m = {ok['m'].min():g} to {ok['m'].max():g}" if len(ok) else "no cell finished ok"
+    low, high = (ok["m"].min(), ok["m"].max()) if len(ok) else (None, None)
+    m = "no cell finished ok" if low is None else f"m = {low:g}" + (f" to {high:g}" * (high > low))
     runs = " and ".join(str(r) for r in comparison.run_ids)
     intro = (
         f"{comparison.candidate} ({m}) against {len(comparison.baselines)} baseline(s) on "

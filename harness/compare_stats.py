@@ -14,11 +14,11 @@ Per candidate cell and baseline, on the cell's dataset:
 - **equal error**: t_c / t_b(err_c) and m_c / m_b(err_c), t_b and m_b interpolated log-log
   along the baseline's Pareto fronts (the variants that nothing beats in both error and
   time, or error and m).  Beyond a front's end the ratio is a bound against that end, not
-  an extrapolation: a candidate less accurate than every baseline variant is compared
-  with the fastest (smallest) one, which already reaches its error, so the ratio is a
-  lower bound (>=); one more accurate than every variant with the most accurate one, an
-  upper bound (<=), as the baseline would need at least that much (time and m grow with
-  accuracy).
+  an extrapolation: a candidate less accurate than the baseline's fastest (smallest)
+  variant is compared with it, as it already reaches the candidate's error, so the ratio
+  is a lower bound (>=); one more accurate than every variant with the most accurate one,
+  an upper bound (<=), as the baseline would need at least that much (time and m grow
+  with accuracy).
 
 Verdict per baseline and family (and over all families): the geometric mean of each ratio
 with a Student-t interval over seeds.  One seed is one unit: the mean log ratio on that
@@ -164,15 +164,19 @@ def seed_interval(pairs, column):
 def bounded_interval(pairs, column, how):
     """seed_interval of a ratio at equal error, and its kind: '=' when every pair lies
     inside the baseline's front, '≥' or '≤' when some are bounds of that direction (the
-    mean is then a bound too); with bounds both ways only the pairs inside count."""
+    mean is then a bound too).  With bounds both ways only the pairs inside count; with
+    none inside, the kind is 'mixed' and there is no ratio."""
     kinds = set(pairs[how]) & set(BOUNDS)
-    if len(kinds) == 2:
-        return (*seed_interval(pairs[pairs[how] == "interpolated"], column), "=")
-    return (*seed_interval(pairs, column), BOUNDS[kinds.pop()] if kinds else "=")
+    if len(kinds) < 2:
+        return (*seed_interval(pairs, column), BOUNDS[kinds.pop()] if kinds else "=")
+    inside = pairs[pairs[how] == "interpolated"]
+    return (*seed_interval(inside, column), "=" if len(inside) else "mixed")
 
 
 def judge(seeds, low, high, better, worse, kind="="):
     """A verdict word from an interval of a ratio (candidate / baseline)."""
+    if kind == "mixed":
+        return "bounds both ways"
     if seeds == 0:
         return "no pairs"
     if seeds < MIN_SEEDS:
@@ -249,8 +253,8 @@ def pair_notes(pairs, baseline):
     bound = pairs["time_how"].value_counts()
     if bound.get("lower bound"):
         words.append(
-            f"less accurate than every {baseline} variant on {bound['lower bound']} of "
-            f"{total}: time against its fastest one (ratio ≥)"
+            f"less accurate than {baseline}'s fastest variant on {bound['lower bound']} of "
+            f"{total}: time against it (ratio ≥)"
         )
     if bound.get("upper bound"):
         words.append(

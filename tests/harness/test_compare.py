@@ -148,3 +148,10 @@ def test_bad_baselines_are_refused_before_anything_runs(baselines, tmp_path):
     with pytest.raises(Exception, match="no_such_reducer|at least one baseline"):
         comparing.compare(str(BAD_UNIFORM), baselines, "quick", tmp_path / "s.sqlite")
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_missing_candidate_file_is_a_clear_error(tmp_path):
+    missing = tmp_path / "my_reducer.py"
+    done = CliRunner().invoke(main, ["compare", str(missing), "--store", str(tmp_path / "s")])
+    assert done.exit_code == 1 and done.exception.__class__ is SystemExit
+    assert f"plug-in file '{missing}' does not exist" in done.output

@@ -36,8 +36,9 @@ def test_the_baselines_are_compared_at_the_candidates_m(written):
     # 128 and 512, leverage_fast's its own 'auto' size: both were rerun at m = 1024.
     assert set(pairs["size"]) == {1024} and set(pairs["error_how"]) == {"measured"}
     overall = verdict[verdict["family"] == "all"].set_index("baseline")["note"]
-    assert "candidate m = 1024 > every countsketch m (512); countsketch rerun at m = 1024" in (
-        overall["countsketch"]
+    assert (
+        "candidate m = 1024 > every countsketch m (512); countsketch rerun at m = 1024"
+        in overall["countsketch"]
     )
     assert "leverage_fast rerun at the candidate's m = 1024" in overall["leverage_fast"]
 

@@ -47,6 +47,8 @@ REACH = 4  # reruns to reach the candidate's error go at most this far past a ba
 
 @dataclass
 class Comparison:
+    """What ``compare`` found: the runs, their cells, the pairs and the verdict."""
+
     candidate: str
     baselines: list
     run_ids: list  # the comparison's run, then the baselines' rerun (when one was needed)
@@ -123,7 +125,11 @@ def comparison_config(candidate, baselines, preset="quick", seeds=None):
             own["n_components"] = sorted(sizes, key=lambda v: (isinstance(v, str), v))
         reducers[candidate] = own
         experiments.append(replace(exp, reducers=tuple(reducers.items())))
-    replicates = seeds or max(source.settings["replicates"], MIN_SEEDS)
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
+        raise ValueError(
+            f"seeds must be an int >= 1 (dataset seeds per grid point), got {seeds!r}."
+        )
+    replicates = max(source.settings["replicates"], MIN_SEEDS) if seeds is None else seeds
     return replace(
         source.with_settings(replicates=replicates),
         name=f"compare-{candidate}",

@@ -53,14 +53,20 @@ def _sentence(row):
     return f"{text} Notes: {row.note}." if row.note else text
 
 
+def _span(m):
+    if m.empty:
+        return "no cell finished ok"
+    low, high = m.min(), m.max()
+    return f"m = {low:g}" if low == high else f"m = {low:g} to {high:g}"
+
+
 def findings(comparison):
     """Paragraphs: what ran, then one sentence per baseline over all families."""
     mine = comparison.cells[comparison.cells["reducer"] == comparison.candidate]
     ok = mine[mine["status"] == "ok"]
     families = ", ".join(sorted(mine["dataset.family"].unique()))
     seeds = comparison.info.get("settings", {}).get("replicates")
-    low, high = (ok["m"].min(), ok["m"].max()) if len(ok) else (None, None)
-    m = "no cell finished ok" if low is None else f"m = {low:g}" + (f" to {high:g}" * (high > low))
+    m = _span(ok["m"])
     runs = " and ".join(str(r) for r in comparison.run_ids)
     intro = (
         f"{comparison.candidate} ({m}) against {len(comparison.baselines)} baseline(s) on "

@@ -155,3 +155,9 @@ def test_a_missing_candidate_file_is_a_clear_error(tmp_path):
     done = CliRunner().invoke(main, ["compare", str(missing), "--store", str(tmp_path / "s")])
     assert done.exit_code == 1 and done.exception.__class__ is SystemExit
     assert f"plug-in file '{missing}' does not exist" in done.output
+
+
+@pytest.mark.parametrize("seeds", [0, 2.5, True])
+def test_seeds_must_be_a_positive_int(seeds, tiny_compare_preset):
+    with pytest.raises(ValueError, match="seeds must be an int >= 1"):
+        comparing.comparison_config("uniform", ["zero"], str(tiny_compare_preset), seeds)

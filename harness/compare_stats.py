@@ -185,7 +185,7 @@ def judge(seeds, low, high, better, worse, kind="="):
         return better
     if low > 1 and kind != "≤":
         return worse
-    return "no clear difference" if kind == "=" else "undecided (a bound)"
+    return "no clear difference" if kind == "=" else "a bound only"
 
 
 def verdict_table(pairs, notes=None):

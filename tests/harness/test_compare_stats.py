@@ -122,8 +122,8 @@ def test_a_bound_decides_only_in_its_direction():
     assert row["time_kind"] == "≥" and row["speed"] == "slower" and row["time_ci_low"] > 1
     fast_but_bounded = seeded_pairs([[0.3, 0.32], [0.29, 0.31], [0.33, 0.3]], how="lower bound")
     row = stats.verdict_row("b", "f", fast_but_bounded)
-    assert row["time_ci_high"] < 1 and row["speed"] == "undecided (a bound)"
-    assert row["accuracy"] == "better" and row["size"] == "undecided (a bound)"
+    assert row["time_ci_high"] < 1 and row["speed"] == "a bound only"
+    assert row["accuracy"] == "better" and row["size"] == "a bound only"
 
 
 def test_bounds_of_both_directions_leave_only_the_pairs_inside_the_front():

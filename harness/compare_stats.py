@@ -222,7 +222,11 @@ def verdict_row(baseline, family, pairs, note=""):
         "m_ci_low": s_low,
         "m_ci_high": s_high,
         "m_kind": s_kind,
-        "size": judge(s_seeds, s_low, s_high, "smaller", "larger", s_kind),
+        "size": (
+            "n/a: m = 0"  # a baseline that keeps no columns has no m at any error
+            if (pairs["m_how"] == "no front").all()
+            else judge(s_seeds, s_low, s_high, "smaller", "larger", s_kind)
+        ),
         "time_ratio": t,
         "time_ci_low": t_low,
         "time_ci_high": t_high,

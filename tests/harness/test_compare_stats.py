@@ -69,6 +69,7 @@ def test_a_baseline_without_sizes_is_compared_at_its_own_m():
     assert pairs.loc[1024, "time_how"] == "upper bound"  # zero never reaches err 0.02
     words = stats.pair_notes(pairs.reset_index(), "zero")
     assert "zero has no n_components: compared at its own m (0; candidate 1024)" in words
+    assert stats.verdict_row("zero", "f", pairs.reset_index())["size"] == "n/a: m = 0"
 
 
 def test_failed_cells_are_pairs_without_ratios_that_say_why():

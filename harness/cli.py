@@ -8,12 +8,14 @@ lists it and exits 0.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 
 import click
 import numpy as np
 import pandas as pd
+from click.core import ParameterSource
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -383,6 +385,12 @@ def report(run, store, out):
 )
 @PLUGIN_OPTION
 @click.option("--repeats", type=int, help="timed repeats per cell")
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    help="dataset seeds per grid point; intervals are over seeds (default: the preset's, "
+    "at least 3)",
+)
 @click.option("--resume", is_flag=True, help="continue (or reuse) the latest identical comparison")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="dataset cache folder")
 @FORMAT_OPTION
@@ -395,17 +403,22 @@ def compare(
     fail_if_slower,
     plugins,
     repeats,
+    seeds,
     resume,
     cache_dir,
     fmt,
 ):
     """Compare CANDIDATE (a reducer name, FILE.py or FILE.py:NAME) with baselines on a preset.
 
-    Prints and writes a verdict table: at equal m the error ratio, at equal error the time
-    ratio, wins and losses per dataset family with 95% intervals.  Exits 0 whatever the
-    verdict, unless --fail-if-slower is given and exceeded.
+    Runs both on the preset's datasets (several seeds each), then the baselines at the
+    sizes the comparison needs.  Prints a verdict per baseline and dataset family (error
+    ratio at equal m, m and time ratios at equal error, 95% intervals over seeds, or why a
+    ratio is missing) and writes it with a report.  Exits 0 whatever the verdict, unless
+    --fail-if-slower is given and exceeded.
     """
     from attnbench import compare as comparing
+    from attnbench.compare_report import write_comparison
+    from attnbench.compare_stats import verdict_display
 
     names = [b.strip() for group in baselines for b in group.split(",") if b.strip()]
     try:
@@ -414,13 +427,16 @@ def compare(
             names or None,
             preset,
             store,
+            seeds=seeds,
             plugins=plugins,
             cache_dir=cache_dir,
             progress=True,
             resume=resume,
+            command=_command_line(click.get_current_context()),
             repeats=repeats,
         )
     except (
+        OSError,
         ConfigError,
         ValueError,
         algorithms.BrokenPluginError,
@@ -429,49 +445,43 @@ def compare(
         ExecutorError,
     ) as exc:
         _fail(exc)
-    folder = out or comparing.default_out(store, result.candidate)
-    comparing.write_comparison(result, folder)
-    frame = _verdict_frame(result.verdict)
+    folder = write_comparison(result, out or comparing.default_out(store, result.candidate))
+    runs = " and ".join(map(str, result.run_ids))
     Output(fmt).table(
-        frame, f"{result.candidate} / baseline, geometric means (95% CI); run {result.run_id}"
+        verdict_display(result.verdict),
+        f"{result.candidate} / baseline, geometric means [95% CI over seeds]; run(s) {runs}",
     )
-    click.echo(f"tables written to {folder}")
-    if fail_if_slower is not None:
-        slower = result.slower_than(fail_if_slower)
-        if slower:
-            click.echo(
-                f"{result.candidate} is more than {fail_if_slower:g}x slower at equal error "
-                f"than: {', '.join(slower)}",
-                err=True,
-            )
-            raise SystemExit(1)
+    click.echo(f"report written to {folder / 'index.html'} (tables in {folder / 'tables'})")
+    _exit_if_slower(result, fail_if_slower)
 
 
-def _verdict_frame(verdict):
-    """The comparison's verdict as shown: ratios with their 95% intervals."""
-    return pd.DataFrame(
-        {
-            "baseline": verdict["baseline"],
-            "family": verdict["family"],
-            "error ratio": [
-                _ratio(*v) for v in verdict[["error_ratio", "error_ci_low", "error_ci_high"]].values
-            ],
-            "win/loss/tie": [
-                f"{w}/{lo}/{t}" for w, lo, t in verdict[["wins", "losses", "ties"]].values
-            ],
-            "accuracy": verdict["accuracy"],
-            "time ratio": [
-                _ratio(*v) for v in verdict[["time_ratio", "time_ci_low", "time_ci_high"]].values
-            ],
-            "speed": verdict["speed"],
-        }
-    )
+def _exit_if_slower(comparison, factor):
+    """Exit 1, naming the baselines on stderr, when the candidate is more than ``factor``
+    times slower than one of them at equal error."""
+    slower = comparison.slower_than(factor) if factor is not None else []
+    if slower:
+        click.echo(
+            f"{comparison.candidate} is more than {factor:g}x slower at equal error "
+            f"than: {', '.join(slower)}",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
-def _ratio(value, low, high):
-    if not np.isfinite(value):
-        return "n/a"
-    return f"{value:.3g} ({low:.3g}-{high:.3g})"
+def _command_line(ctx):
+    """The command as typed, rebuilt from the parameters given on the command line."""
+    words = ["attnbench", ctx.info_name]
+    for param in ctx.command.params:
+        if ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+            continue
+        for item in value if isinstance(value, tuple) else [value]:
+            shown = f"{item:g}" if isinstance(item, float) else str(item)
+            words += [param.opts[0]] if item is True else [param.opts[0], shown]
+    return shlex.join(words)
 
 
 @main.command()

@@ -213,9 +213,10 @@ def _panel_title(keys, names):
     )
 
 
-def error_vs_m(cells):
+def error_vs_m(cells, highlight=None):
     """The trade-off: attn_err_over_r vs m, one panel per (family, r), a line per reducer
-    (its variants by increasing m), the m = 0 reducer as a horizontal reference."""
+    (its variants by increasing m), the m = 0 reducer as a horizontal reference; the
+    reducer ``highlight`` (a comparison's candidate) in black stars, on top."""
     figure = _figure_per_dataset(cells, ["dataset.family", "dataset.r"])
     if figure is None:
         return None
@@ -225,67 +226,91 @@ def error_vs_m(cells):
         for reducer, rows in part.groupby("reducer", sort=True):
             points = rows.groupby("variant").agg(m=("m", "median"), err=("_err", "median"))
             points = points.sort_values("m")
-            colour, marker = styles[reducer]
-            if reducer == "zero" or (points["m"] <= 0).all():
+            if reducer != highlight and (reducer == "zero" or (points["m"] <= 0).all()):
                 ax.axhline(
                     points["err"].median(), color="black", ls="--", lw=1.2, label="zero (m=0)"
                 )
                 continue
             points = points[points["m"] > 0]
+            colour, marker, scale, order = _style(styles, reducer, highlight)
             ax.plot(
                 points["m"],
                 points["err"],
                 marker=marker,
                 color=colour,
-                ms=4,
-                lw=1,
+                ms=4 * scale,
+                lw=scale,
+                zorder=order,
                 label=text(reducer),
             )
         log_axes(ax, xlabel="m (columns of Y)", ylabel=ERR_LABEL)
         ax.set_title(text(_panel_title(keys, ["family", "r"])), fontsize=10)
     _legend_below(
-        fig, styles, Line2D([], [], color="black", ls="--", label="zero (m=0)"), skip={"zero"}
+        fig,
+        styles,
+        Line2D([], [], color="black", ls="--", label="zero (m=0)"),
+        skip={"zero"} - {highlight},
+        highlight=highlight,
     )
     more = f" ({hidden} more panels in the tables)" if hidden else ""
     fig.suptitle(f"Error vs m: the size/accuracy trade-off (median over datasets){more}")
     return fig
 
 
-def _legend_below(fig, styles, extra, skip=()):
-    handles = [
-        Line2D([], [], color=c, marker=m, ls="", label=text(r))
-        for r, (c, m) in styles.items()
-        if r not in skip
-    ]
+def _style(styles, reducer, highlight, zorder=2):
+    """(colour, marker, size factor, zorder): the highlighted reducer as big black stars
+    drawn over the others (``zorder``)."""
+    if reducer == highlight:
+        return "black", "*", 2.2, zorder + 3
+    return (*styles[reducer], 1.0, zorder)
+
+
+def _legend_below(fig, styles, extra, skip=(), highlight=None):
+    handles = []
+    for reducer in styles:
+        if reducer not in skip:
+            colour, marker, scale, _ = _style(styles, reducer, highlight)
+            label = f"{reducer} (candidate)" if reducer == highlight else reducer
+            handles.append(
+                Line2D([], [], color=colour, marker=marker, ms=6 * scale, ls="", label=text(label))
+            )
     handles.append(extra)
     fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 7), fontsize=7)
 
 
-def time_vs_error(cells):
+def time_vs_error(cells, highlight=None):
     """Time vs error per dataset (ann-benchmarks' recall vs QPS): one point per reducer
-    variant, the Pareto front (nothing both faster and more accurate) as a step line."""
+    variant, the Pareto front (nothing both faster and more accurate) as a step line.
+    With ``highlight`` (a comparison's candidate), its points are black stars on top and
+    the front is the other reducers' (grey): a star below it beats them there."""
     by = ["dataset.family", "dataset.n", "dataset.d", "dataset.density", "dataset.r"]
     by = [b for b in by if b in cells]
     figure = _figure_per_dataset(cells, by)
     if figure is None:
         return None
     fig, axes, panels, hidden, styles = figure
+    front_colour = "black" if highlight is None else "grey"
     for ax, (keys, part) in zip(axes, panels):
         points = part.groupby(["reducer", "variant"]).agg(
             err=("attn_err_over_r", "median"), time=("time_median", "median")
         )
         points["err"] = points["err"].clip(lower=ERR_FLOOR)
         for (reducer, _), p in points.iterrows():
-            colour, marker = styles[reducer]
-            ax.scatter(p["err"], p["time"], color=colour, marker=marker, s=22, zorder=3)
-        front = points.loc[pareto_front(points)]
-        ax.step(front["err"], front["time"], where="post", color="black", lw=1, alpha=0.6, zorder=2)
+            colour, marker, scale, order = _style(styles, reducer, highlight, zorder=3)
+            ax.scatter(
+                p["err"], p["time"], color=colour, marker=marker, s=22 * scale**2, zorder=order
+            )
+        others = points[points.index.get_level_values("reducer") != highlight]
+        front = others.loc[pareto_front(others)]
+        ax.step(
+            front["err"], front["time"], where="post", color=front_colour, lw=1, alpha=0.6, zorder=2
+        )
         log_axes(ax, xlabel=ERR_LABEL, ylabel=TIME_LABEL)
         ax.set_title(text(_panel_title(keys, [b.removeprefix("dataset.") for b in by])), fontsize=8)
-    handles = [
-        Line2D([], [], color=c, marker=m, ls="", label=text(r)) for r, (c, m) in styles.items()
-    ] + [Line2D([], [], color="black", lw=1, label="Pareto front")]
-    fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 7), fontsize=7)
+    label = "Pareto front" if highlight is None else "the baselines' Pareto front"
+    _legend_below(
+        fig, styles, Line2D([], [], color=front_colour, lw=1, label=label), highlight=highlight
+    )
     more = f" ({hidden} more datasets in the tables)" if hidden else ""
     fig.suptitle(f"Time vs error per dataset: lower-left is better{more}")
     return fig

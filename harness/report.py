@@ -357,9 +357,9 @@ def failures_section(ctx):
     return [ctx.table("failures", frame, "Cells that failed or timed out (last line of the error)")]
 
 
-@section("Run", 90)
-def run_section(ctx):
-    info, fp = ctx.info, ctx.info.get("fingerprint", {})
+def run_bullets(info):
+    """The run's identity and machine fingerprint (a stored run row), one line each."""
+    fp = info.get("fingerprint", {})
     versions = ", ".join(f"{k} {v}" for k, v in sorted((fp.get("versions") or {}).items()) if v)
     blas = "; ".join(
         f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
@@ -369,20 +369,25 @@ def run_section(ctx):
     machine = f"{fp.get('cpu')}, {fp.get('cores')} cores, {_gib(fp.get('memory_bytes'))}"
     dirty = " (uncommitted changes)" if fp.get("git_dirty") else ""
     settings = ", ".join(f"{k}={v}" for k, v in sorted(info.get("settings", {}).items()))
-    plugins = ", ".join(ctx.facts.plugins) or "none"
+    plugins = ", ".join(info["facts"].plugins) or "none"
+    return Bullets(
+        (
+            f"{run}, executor {info.get('executor')}, root seed {info.get('root_seed')}",
+            f"started {_when(info.get('started'))}, finished {_when(info.get('finished'))}",
+            f"machine: {machine}, {fp.get('os')}",
+            f"Python {fp.get('python')}; {versions}",
+            f"BLAS: {blas or 'unknown'}",
+            f"commit {fp.get('git_commit')}{dirty}",
+            f"settings: {settings}",
+            f"plug-in files: {plugins}",
+        )
+    )
+
+
+@section("Run", 90)
+def run_section(ctx):
     return [
-        Bullets(
-            (
-                f"{run}, executor {info.get('executor')}, root seed {info.get('root_seed')}",
-                f"started {_when(info.get('started'))}, finished {_when(info.get('finished'))}",
-                f"machine: {machine}, {fp.get('os')}",
-                f"Python {fp.get('python')}; {versions}",
-                f"BLAS: {blas or 'unknown'}",
-                f"commit {fp.get('git_commit')}{dirty}",
-                f"settings: {settings}",
-                f"plug-in files: {plugins}",
-            )
-        ),
+        run_bullets(ctx.info),
         ctx.table(
             "reducers",
             tables.reducers_frame(ctx.facts.reducers),
@@ -395,7 +400,7 @@ def run_section(ctx):
             formats=("csv",),
             inline=False,
         ),
-        *_configuration(info.get("config", ""), ctx.facts),
+        *_configuration(ctx.info.get("config", ""), ctx.facts),
     ]
 
 

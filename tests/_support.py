@@ -1,12 +1,18 @@
-"""Helpers shared by the tests: small seeded matrices and reducer construction."""
+"""Helpers shared by the tests: small seeded matrices, reducer construction, synthetic cells
+frames, the command line in a fresh interpreter, and pages opened in headless Chromium."""
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from attnbench.algorithms import get_reducer, get_reducer_class, list_reducers
@@ -120,3 +126,112 @@ def isolated_registry():
         registry._REDUCERS.update(reducers)
         registry._BROKEN.clear()
         registry._BROKEN.update(broken)
+
+
+# attnbench compare: a bad candidate (uniform sampling renamed), baselines, a tiny preset.
+BAD_UNIFORM = Path(__file__).parent / "harness" / "plugins" / "bad_uniform.py"
+COMPARE_BASELINES = ["leverage_exact", "uniform", "zero"]
+TINY_COMPARE = textwrap.dedent(
+    """
+    name = "tiny-compare"
+    [settings]
+    repeats = 2
+    [[experiment]]
+    name = "families"
+    [experiment.datasets]
+    family = ["coherent", "gaussian"]
+    n = 16
+    d = 1024
+    r = [0.05, 0.5]
+    shared_seed = ["r"]
+    [experiment.reducers.leverage_exact]
+    n_components = [64, 256]
+    [experiment.reducers.uniform]
+    n_components = [64, 128, 256]
+    """
+)
+
+
+def comparison_cells(rows, dataset="k", family="f", seed=0, r=0.05):
+    """A cells frame shaped like ``Store.cells`` for ``attnbench compare``: one ok cell per
+    (reducer, n_components or None, attn_err_over_r, time in s, m) on one dataset."""
+    return pd.DataFrame(
+        [
+            {
+                "status": "ok",
+                "experiment": "e",
+                "dataset_key": dataset,
+                "dataset.family": family,
+                "dataset.seed": seed,
+                "dataset.r": r,
+                "dataset.d": 4096,
+                "reducer": reducer,
+                "param.n_components": np.nan if size is None else size,
+                "attn_err_over_r": err,
+                "time_median": time,
+                "m": float(m),
+            }
+            for reducer, size, err, time, m in rows
+        ]
+    )
+
+
+# --- the HTML reports in headless Chromium (Playwright's ``browser`` fixture) --------------
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not installed (Debian: apt-get install -y chromium; CI installs it)",
+)
+VIEWPORT = {"width": 1200, "height": 1600}
+PAGE_STATE = """() => ({
+  images: Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]),
+  links: Array.from(document.links).map(a => a.href),
+  ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
+  scripts: document.scripts.length,
+  text: document.body.innerText,
+})"""
+
+
+def load_page(browser, page_path, screenshot=None):
+    """(page state, errors) of opening ``page_path``: errors are console errors,
+    uncaught exceptions, failed requests and dialogs, in the order they came."""
+    page = browser.new_page(viewport=VIEWPORT)
+    errors = []
+
+    def on_console(message):
+        if message.type in ("error", "assert"):
+            errors.append(f"console.{message.type}: {message.text}")
+
+    def on_dialog(dialog):
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
+    page.on("dialog", on_dialog)
+    try:
+        page.goto(page_path.as_uri(), wait_until="load")
+        state = page.evaluate(PAGE_STATE)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
+    finally:
+        page.close()
+    return state, errors
+
+
+def unresolved_links(state, page_path):
+    """Links of the page that lead nowhere: a missing file, or an anchor without its id."""
+    missing = []
+    for href in state["links"]:
+        url = urlsplit(href)
+        if url.scheme != "file":
+            missing.append(f"{href} (not a local file: the report must work offline)")
+            continue
+        target = Path(unquote(url.path))
+        if not target.is_file():
+            missing.append(href)
+        elif url.fragment and target == page_path and url.fragment not in state["ids"]:
+            missing.append(f"{href} (no element with that id)")
+    return missing

@@ -1,14 +1,26 @@
-"""Fixtures for the report tests: one tiny stored run (a d-sweep, an accuracy grid and a
-reducer that always fails), its report written by the CLI, and a report of the same run
-where a reducer and a parameter carry HTML, all built once per session."""
+"""Fixtures for the report and compare tests, all built once per session: one tiny stored
+run (a d-sweep, an accuracy grid and a reducer that always fails), its report written by
+the CLI, and a report of the same run where a reducer and a parameter carry HTML; a tiny
+comparison through the API, and the README's example reducer compared by the README's CI
+step through the command line; the system Chromium for Playwright."""
 
+import os
+import shlex
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from _support import HOSTILE, HOSTILE_PARAM
+from _support import (
+    BAD_UNIFORM,
+    CHROMIUM,
+    COMPARE_BASELINES,
+    HOSTILE,
+    HOSTILE_PARAM,
+    TINY_COMPARE,
+    attnbench_cli,
+)
 from attnbench import api
 from attnbench.cli import main
 from attnbench.config import parse_config
@@ -105,3 +117,65 @@ def hostile_report(tiny_cells, tiny_info, tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile")
     build_report(cells, tiny_info, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, with the system Chromium (no browser download)."""
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]  # CI runs as root
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": flags}
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_compare_preset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("compare") / "tiny-compare.toml"
+    path.write_text(TINY_COMPARE)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_comparison(tiny_compare_preset):
+    """(store, Comparison): uniform sampling under another name (a registered plug-in with
+    n_components) against leverage_exact, uniform and zero, 3 seeds."""
+    from attnbench import compare
+
+    folder = tiny_compare_preset.parent
+    result = compare.compare(
+        str(BAD_UNIFORM),
+        COMPARE_BASELINES,
+        str(tiny_compare_preset),
+        folder / "store.sqlite",
+        cache_dir=folder / "cache",
+    )
+    return folder / "store.sqlite", result
+
+
+def readme_block(start):
+    """The README's fenced code block whose first line is ``start``, verbatim."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    head = readme.index(f"\n{start}\n") + 1
+    return readme[head : readme.index("\n```", head) + 1]
+
+
+def readme_ci_step(command):
+    """The words of the README's CI recipe step that runs ``attnbench COMMAND``."""
+    recipe = readme_block("jobs:")
+    (line,) = [ln for ln in recipe.splitlines() if f"run: attnbench {command} " in ln]
+    return shlex.split(line.split("run: ", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def readme_comparison(tmp_path_factory):
+    """(CompletedProcess, folder): the README's example reducer, unchanged, compared by the
+    README's CI step (``attnbench compare ... --preset quick --fail-if-slower 2``) in a
+    fresh interpreter, stdout piped; its store and report under ``folder``."""
+    folder = tmp_path_factory.mktemp("readme-compare")
+    (folder / "my_reducer.py").write_text(readme_block("# my_reducer.py"))
+    words = readme_ci_step("compare")
+    assert words[:2] == ["attnbench", "compare"] and words[2].endswith(".py")
+    env = dict(os.environ, ATTNBENCH_CACHE_DIR=str(folder / "cache"))
+    done = attnbench_cli(["compare", "my_reducer.py", *words[3:]], cwd=folder, env=env)
+    return done, folder

@@ -1,162 +1,135 @@
-"""``compare``: a bad candidate is reported worse, ratios are computed on the same cells."""
+"""``compare``: the candidate and the baselines on the same cells, the baselines rerun where
+a comparison is open (at the candidate's m, and where their error meets the candidate's),
+a bad candidate reported worse, and the exit code of ``--fail-if-slower``."""
 
 import json
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from _support import BAD_UNIFORM, COMPARE_BASELINES, TINY_COMPARE, comparison_cells
 from attnbench import api
 from attnbench import compare as comparing
 from attnbench.cli import main
 from attnbench.config import parse_config
 from attnbench.grid import make_cells
 
-BAD = Path(__file__).parent / "plugins" / "bad_uniform.py"
-BASELINES = ["leverage_exact", "uniform", "zero"]
-PRESET = textwrap.dedent(
-    """
-    name = "tiny-compare"
-    [settings]
-    repeats = 2
-    [[experiment]]
-    name = "families"
-    [experiment.datasets]
-    family = ["coherent", "gaussian"]
-    n = 16
-    d = 1024
-    r = [0.05, 0.5]
-    [experiment.reducers.leverage_exact]
-    n_components = [64, 256]
-    [experiment.reducers.uniform]
-    n_components = [64, 128, 256]
-    """
-)
 
-
-@pytest.fixture(scope="module")
-def preset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("compare") / "tiny-compare.toml"
-    path.write_text(PRESET)
-    return path
-
-
-@pytest.fixture(scope="module")
-def comparison(preset):
-    store = preset.parent / "store.sqlite"
-    result = comparing.compare(
-        str(BAD), BASELINES, str(preset), store, cache_dir=preset.parent / "cache"
-    )
-    return store, result
-
-
-def test_uniform_sampling_is_worse_than_leverage_scores_on_coherent_data(comparison):
-    _, result = comparison
-    assert result.candidate == "test_bad_uniform" and result.baselines == BASELINES
+def test_uniform_sampling_is_worse_than_leverage_scores_on_coherent_data(tiny_comparison):
+    _, result = tiny_comparison
+    assert result.candidate == "test_bad_uniform" and result.baselines == COMPARE_BASELINES
     verdict = result.verdict.set_index(["baseline", "family"])
     coherent = verdict.loc["leverage_exact", "coherent"]
-    assert coherent["accuracy"] == "worse" and coherent["error_ci_low"] > 1
-    assert coherent["losses"] > coherent["wins"]
-    # equal m: 2 shared sizes x 2 values of r per family
-    assert coherent["pairs_equal_m"] == 4
-    # zero has one variant per dataset: every candidate cell is paired with it
-    assert verdict.loc["zero", "all"]["pairs_equal_m"] == 3 * 4
-    pairs = result.pairs[result.pairs["baseline"] == "leverage_exact"]
-    assert set(pairs.dropna(subset="error_ratio")["n_components"]) == {"64", "256"}
+    assert coherent["seeds"] == 3 and coherent["accuracy"] == "worse"
+    assert coherent["error_ci_low"] > 1 and coherent["losses"] > coherent["wins"]
+    # The same algorithm under another name is not judged different.
+    assert verdict.loc["uniform", "all"]["accuracy"] == "no clear difference"
+    # zero has one variant per dataset: every candidate cell is paired with it, at its m.
+    zero = result.pairs[result.pairs["baseline"] == "zero"]
+    assert len(zero) == 3 * 2 * 2 * 3 and set(zero["error_how"]) == {"own m"}
 
 
-def test_candidate_gets_the_baselines_sizes_on_the_preset_datasets(preset, comparison):
-    config = comparing.comparison_config("test_bad_uniform", BASELINES, str(preset))
+def test_baselines_are_rerun_at_the_candidate_sizes_they_lack(tiny_comparison):
+    _, result = tiny_comparison
+    # The candidate is swept over the union {64, 128, 256}; leverage_exact ran 64 and 256.
+    rerun = result.reruns["families"]["leverage_exact"]
+    assert rerun.at_candidate_m == (128,) and rerun.largest == 256
+    assert "uniform" not in result.reruns["families"] or not (
+        result.reruns["families"]["uniform"].at_candidate_m
+    )
+    # So every comparison at equal m is measured, none interpolated or missing.
+    sized = result.pairs[result.pairs["baseline"] != "zero"]
+    assert set(sized["error_how"]) == {"measured"}
+    assert set(sized["size"]) == {64, 128, 256}
+    assert "leverage_exact rerun at the candidate's m = 128" in result.verdict["note"].str.cat()
+
+
+def test_each_run_stores_exactly_its_config(tiny_compare_preset, tiny_comparison):
+    config = comparing.comparison_config(
+        "test_bad_uniform", COMPARE_BASELINES, str(tiny_compare_preset)
+    )
     (experiment,) = config.experiments
     reducers = dict(experiment.reducers)
-    assert list(reducers) == [*BASELINES, "test_bad_uniform"]
+    assert list(reducers) == [*COMPARE_BASELINES, "test_bad_uniform"]
     assert reducers["test_bad_uniform"] == {"n_components": [64, 128, 256]}
     assert reducers["leverage_exact"] == {"n_components": [64, 256]}
     assert reducers["zero"] == {}
-    (source,) = parse_config(PRESET).experiments
+    (source,) = parse_config(TINY_COMPARE).experiments
     assert (experiment.datasets, experiment.zipped, experiment.settings) == (
         source.datasets,
         source.zipped,
         source.settings,
     )
-    assert config.settings == parse_config(PRESET).settings
-    # The stored plan is this config: the run's cells are exactly its grid.
-    store, result = comparison
-    stored = api.load_cells(store, result.run_id)
-    assert sorted(stored["key"]) == sorted(c.key for c in make_cells(config))
+    # Intervals are over seeds: at least 3 of them.
+    assert config.settings == {**parse_config(TINY_COMPARE).settings, "replicates": 3}
+    store, result = tiny_comparison
+    first, rerun = result.run_ids
+    assert sorted(api.load_cells(store, first)["key"]) == sorted(c.key for c in make_cells(config))
+    again = comparing.sizes_config(config, result.reruns)
+    assert sorted(api.load_cells(store, rerun)["key"]) == sorted(c.key for c in make_cells(again))
+    # The rerun is on the same datasets (same X), so its cells pair with the first run's.
+    assert set(api.load_cells(store, rerun)["dataset_key"]) <= set(result.cells["dataset_key"])
 
 
-def test_time_at_equal_error_is_interpolated_on_the_baseline_front():
-    # Baseline front: (err 0.1, 1 s) and (err 0.01, 10 s); a dominated variant is ignored.
-    # The candidate reaches err 10^-1.5 in 1 s; the front needs 10^0.5 s there.
-    rows = [
-        ("base", "8", 0.1, 1.0),
-        ("base", "16", 0.01, 10.0),
-        ("base", "12", 0.05, 20.0),
-        ("cand", "8", 10**-1.5, 1.0),
-        ("cand", "16", 1e-3, 1.0),
-    ]
-    cells = pd.DataFrame(
-        [
-            {
-                "status": "ok",
-                "dataset_key": "k",
-                "dataset.family": "f",
-                "reducer": reducer,
-                "param.n_components": size,
-                "attn_err_over_r": err,
-                "time_median": time,
-                "m": float(size),
-            }
-            for reducer, size, err, time in rows
-        ]
-    )
-    pairs = comparing.pair_cells(cells, "cand", "base").set_index("n_components")
-    assert pairs.loc["8", "time_ratio"] == pytest.approx(10**-0.5)
-    assert pairs.loc["8", "error_ratio"] == pytest.approx(10**-0.5)
-    assert np.isnan(pairs.loc["16", "time_ratio"])  # more accurate than the whole front
-    assert pairs.loc["16", "error_ratio"] == pytest.approx(0.1)
+def test_a_candidate_without_n_components_gets_the_baselines_rerun_at_its_m():
+    # The README's Halve: m = d/2 = 1024; countsketch ran at 128 and 512 with err ~ m^-1/2.
+    rows = [("countsketch", m, 0.1 * (m / 128) ** -0.5, 1e-3, m) for m in (128, 512)]
+    rows.append(("halve", None, 0.07, 1e-3, 1024))  # an error inside countsketch's
+    plan = comparing.rerun_plan(comparison_cells(rows), "halve", ["countsketch"])
+    assert plan["e"]["countsketch"] == comparing.Rerun((1024,), (), 512.0)
+    assert comparing.rerun_notes(plan) == {
+        "countsketch": "candidate m = 1024 > every countsketch m (512); "
+        "countsketch rerun at m = 1024"
+    }
 
 
-def test_exit_code_is_zero_unless_slower_than_the_given_factor(comparison, preset):
-    store, result = comparison
-    timed = result.verdict[
-        (result.verdict["family"] == "all") & (result.verdict["pairs_equal_error"] > 0)
-    ]
-    assert len(timed), "the candidate's errors fall inside some baseline's front"
+def test_reruns_reach_a_candidate_error_beyond_the_baseline_errors():
+    # Baseline err = 0.1 (m / 128)^-1/2 at m = 128, 512.  A candidate at err 0.3 needs
+    # m = 128 / 9 = 14.2: rerun at 8, where err = 0.4 > 0.3 brackets it.  One at
+    # err 0.01 needs m = 12800: capped at REACH x 512 = 2048.
+    rows = [("base", m, 0.1 * (m / 128) ** -0.5, 1e-3, m) for m in (128, 512)]
+    rows += [("cand", 128, 0.3, 1e-3, 128), ("cand", 512, 0.01, 1e-3, 512)]
+    plan = comparing.rerun_plan(comparison_cells(rows), "cand", ["base"])
+    assert plan["e"]["base"].to_reach_error == (8, 2048)
+    assert 0.1 * (8 / 128) ** -0.5 > 0.3
+    # With one size the slope is assumed -1/2 (the sketching rate).
+    one = [("base", 128, 0.1, 1e-3, 128), ("cand", 128, 0.3, 1e-3, 128)]
+    assert comparing.rerun_plan(comparison_cells(one), "cand", ["base"])["e"]["base"].sizes == (8,)
+
+
+def test_many_candidate_sizes_give_a_ladder_of_powers_of_two():
+    rows = [("base", 64, 0.1, 1e-3, 64)]
+    rows += [("cand", None, 0.1, 1e-3, m) for m in range(100, 1000, 90)]  # 10 sizes
+    (rerun,) = comparing.rerun_plan(comparison_cells(rows), "cand", ["base"])["e"].values()
+    assert rerun.at_candidate_m == (128, 256, 512, 1024)
+
+
+def test_exit_code_is_zero_unless_slower_than_the_given_factor(tiny_comparison, tmp_path):
+    store, result = tiny_comparison
+    overall = result.verdict[result.verdict["family"] == "all"]
+    timed = overall[overall["time_kind"] != "≤"]
+    assert len(timed), "some baseline is compared at equal error"
     slowest = timed["time_ratio"].max()
-    args = ["compare", str(BAD), "--baseline", ",".join(BASELINES), "--preset", str(preset)]
-    args += ["--store", str(store), "--resume", "--out", str(preset.parent / "out")]
+    preset = result.info["facts"].plan["name"]
+    assert preset == "compare-test_bad_uniform"
+    args = ["compare", str(BAD_UNIFORM), "--baseline", ",".join(COMPARE_BASELINES)]
+    args += ["--preset", str(store.parent / "tiny-compare.toml"), "--store", str(store)]
+    args += ["--resume", "--out", str(tmp_path / "out")]
     runner = CliRunner()
     plain = runner.invoke(main, args)
     assert plain.exit_code == 0, plain.output
-    assert "worse" in plain.output
-    assert (preset.parent / "out" / "tables" / "verdict.csv").is_file()
+    assert "worse" in plain.output and "index.html" in plain.output
     assert runner.invoke(main, [*args, "--fail-if-slower", str(slowest * 2)]).exit_code == 0
     failing = runner.invoke(main, [*args, "--fail-if-slower", str(slowest / 2)])
     assert failing.exit_code == 1
-    written = pd.read_csv(preset.parent / "out" / "tables" / "verdict.csv")
+    written = pd.read_csv(tmp_path / "out" / "tables" / "verdict.csv")
     assert np.allclose(written["error_ratio"], result.verdict["error_ratio"], equal_nan=True)
 
 
-def test_geometric_mean_interval_covers_the_true_ratio_across_seeds():
-    # 50 log-normal ratios around 1.3 per seed; a nominal 95% percentile interval covers
-    # about 94% at this size.  If it covers >= 93%, P(fewer than 176 of 200) < 0.3%.
-    covered = 0
-    for seed in range(200):
-        ratios = 1.3 * np.exp(0.4 * np.random.default_rng(seed).standard_normal(50))
-        _, low, high = comparing.geometric_mean_interval(ratios, n_boot=1000, seed=seed)
-        covered += low <= 1.3 <= high
-    assert covered >= 176
-    again = comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
-    assert again == comparing.geometric_mean_interval(ratios, n_boot=1000, seed=7)
-
-
-def test_report_of_a_comparison_shows_its_stored_plan(comparison, tmp_path):
-    store, result = comparison
+def test_report_of_a_comparison_run_shows_its_stored_plan(tiny_comparison, tmp_path):
+    store, result = tiny_comparison
     out = tmp_path / "report"
     done = CliRunner().invoke(
         main, ["report", str(result.run_id), "--store", str(store), "--out", str(out)]
@@ -167,4 +140,24 @@ def test_report_of_a_comparison_shows_its_stored_plan(comparison, tmp_path):
     assert json.loads(plan)["name"] == "compare-test_bad_uniform"
     assert "~~~~toml" not in markdown
     reducers = pd.read_csv(out / "tables" / "reducers.csv")
-    assert sorted(reducers["reducer"]) == sorted([*BASELINES, "test_bad_uniform"])
+    assert sorted(reducers["reducer"]) == sorted([*COMPARE_BASELINES, "test_bad_uniform"])
+
+
+@pytest.mark.parametrize("baselines", [["no_such_reducer"], ["test_bad_uniform"]])
+def test_bad_baselines_are_refused_before_anything_runs(baselines, tmp_path):
+    with pytest.raises(Exception, match="no_such_reducer|at least one baseline"):
+        comparing.compare(str(BAD_UNIFORM), baselines, "quick", tmp_path / "s.sqlite")
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_missing_candidate_file_is_a_clear_error(tmp_path):
+    missing = tmp_path / "my_reducer.py"
+    done = CliRunner().invoke(main, ["compare", str(missing), "--store", str(tmp_path / "s")])
+    assert done.exit_code == 1 and done.exception.__class__ is SystemExit
+    assert f"plug-in file '{missing}' does not exist" in done.output
+
+
+@pytest.mark.parametrize("seeds", [0, 2.5, True])
+def test_seeds_must_be_a_positive_int(seeds, tiny_compare_preset):
+    with pytest.raises(ValueError, match="seeds must be an int >= 1"):
+        comparing.comparison_config("uniform", ["zero"], str(tiny_compare_preset), seeds)

@@ -7,90 +7,21 @@ Playwright (pytest-playwright's ``browser`` fixture) drives the system's Chromiu
 when that Chromium is missing.
 """
 
-import shutil
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from _support import HOSTILE
+from _support import HOSTILE, VIEWPORT, load_page, needs_chromium, unresolved_links
 
 pytest.importorskip("playwright", reason="the test extra installs it: pip install -e '.[test]'")
-
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium not installed (Debian: apt-get install -y chromium; CI installs it)",
-)
-VIEWPORT = {"width": 1200, "height": 1600}
-
-PAGE_STATE = """() => ({
-  images: Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]),
-  links: Array.from(document.links).map(a => a.href),
-  ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
-  scripts: document.scripts.length,
-  text: document.body.innerText,
-})"""
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's launch options, with the system Chromium."""
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]  # CI runs as root
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": flags}
-
-
-def load(browser, page_path, screenshot=None):
-    """(page state, errors) of opening ``page_path``: errors are console errors,
-    uncaught exceptions, failed requests and dialogs, in the order they came."""
-    page = browser.new_page(viewport=VIEWPORT)
-    errors = []
-
-    def on_console(message):
-        if message.type in ("error", "assert"):
-            errors.append(f"console.{message.type}: {message.text}")
-
-    def on_dialog(dialog):
-        errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url} {r.failure}"))
-    page.on("dialog", on_dialog)
-    try:
-        page.goto(page_path.as_uri(), wait_until="load")
-        state = page.evaluate(PAGE_STATE)
-        if screenshot is not None:
-            page.screenshot(path=str(screenshot))
-    finally:
-        page.close()
-    return state, errors
-
-
-def unresolved_links(state, page_path):
-    """Links of the page that lead nowhere: a missing file, or an anchor without its id."""
-    missing = []
-    for href in state["links"]:
-        url = urlsplit(href)
-        if url.scheme != "file":
-            missing.append(f"{href} (not a local file: the report must work offline)")
-            continue
-        target = Path(unquote(url.path))
-        if not target.is_file():
-            missing.append(href)
-        elif url.fragment and target == page_path and url.fragment not in state["ids"]:
-            missing.append(f"{href} (no element with that id)")
-    return missing
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def loaded(browser, hostile_report, tmp_path_factory):
     """(state, errors, screenshot path) of the hostile report's index.html."""
     shot = tmp_path_factory.mktemp("screenshot") / "page.png"
-    return (*load(browser, hostile_report / "index.html", shot), shot)
+    return (*load_page(browser, hostile_report / "index.html", shot), shot)
 
 
 def test_the_checks_catch_a_broken_page(browser, tmp_path):
@@ -99,7 +30,7 @@ def test_the_checks_catch_a_broken_page(browser, tmp_path):
         '<!DOCTYPE html><html><body><img src="missing.png"><a href="gone.html">x</a>'
         '<a href="#nowhere">y</a><script>console.error("boom")</script></body></html>'
     )
-    state, errors = load(browser, page)
+    state, errors = load_page(browser, page)
     assert any("boom" in e for e in errors) and any("missing.png" in e for e in errors)
     assert state["images"] == [["missing.png", True, 0]]
     missing = unresolved_links(state, page)

@@ -4,27 +4,25 @@ With XX^T = U Lambda U^T on its range (rank k), the leverage score of column X_i
 l_i = ||Lambda^{-1/2} U^T X_i||^2 (sum_i l_i = k), and p_i = l_i / k.
 Guarantee: ``n_components="auto"``, s = ceil(3 k ln(2k/delta)/eps^2) draws, gives
 (1-eps)XX^T <= YY^T <= (1+eps)XX^T w.p. >= 1 - delta (matrix Chernoff, Tropp 2012).
-Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), an n x n eigendecomposition,
-and the k x n by n x d product, O(k nnz(X)), whose d x k result is never formed: the
-compiled kernel of leverage_fast (``_kernels.column_norms_after``) keeps a tile of it
-in cache.  (Blocks of a sparse product, as ``attnbench.linalg.column_sq_norms`` does,
-write all d k entries: 26 x the Gram + eigh time at n = 1024, d = 2^20, 2.1 M nonzeros,
-against 6-7 x here; scripts/bench_memory.py.)  Memory: XX^T and its eigenvectors
-(O(n^2)), O(d + s) for the scores, p and the draws, plus Y.
+Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), an n x n eigendecomposition (n^3),
+and the scores (``attnbench.linalg.column_sq_norms``): on sparse X the quadratic forms
+X_i^T (XX^T)^+ X_i over each column's nonzeros, sum_i nnz(X_i)^2 + n^3, the order of the
+Gram itself (0.2 s against 0.4 s for the Gram at n = 1024, d = 2^20, 2.1 M nonzeros,
+one thread); on dense X, O(k nnz(X)) BLAS products over blocks of columns.  Memory: XX^T
+and its eigenvectors (O(n^2)), O(d + s) for the scores, p and the draws, plus Y.
 """
 
 import numpy as np
 
-from attnbench.algorithms._kernels import column_norms_after
 from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
 from attnbench.algorithms.registry import register
-from attnbench.linalg import gram, range_eigh
+from attnbench.linalg import column_sq_norms, gram, range_eigh
 
 
 def exact_leverage_scores(X):
     """Leverage scores of the d columns of X and the rank of X (float64)."""
     lam, U = range_eigh(gram(X))
-    return column_norms_after(X, U / np.sqrt(lam)), lam.size
+    return column_sq_norms(X, U / np.sqrt(lam)), lam.size
 
 
 @register("leverage_exact")

@@ -9,8 +9,11 @@ reducers, dataset statistics and metrics all build on.
   eigenvalues above RANGE_RTOL * lambda_max (n^3).
 - ``column_sq_norms(X, W)`` = ||W^T X_i||^2 for every column X_i; with
   W = U diag(lambda)^{-1/2} from ``range_eigh(gram(X))`` these are the leverage scores
-  X_i^T (XX^T)^+ X_i.  Computed over blocks of columns: O(nnz(X) k) time and
-  O(nnz(X) + block) memory, never a dense d x k or n x d array.
+  X_i^T (XX^T)^+ X_i.  Sparse X: the quadratic forms X_i^T (W W^T) X_i over each
+  column's nonzeros, O(n^2 k + sum_i nnz(X_i)^2) (the cost of the sparse Gram itself;
+  empty columns cost nothing), unless O(nnz(X) k) products are cheaper.  Dense X, or
+  sparse X with dense-ish columns: BLAS products over blocks of columns, O(nnz(X) k).
+  Memory O(nnz(X) + n^2 + block), never a dense d x k or n x d array.
 - ``attention(G)`` = D^{-1} exp(G), rows normalised, each row's maximum subtracted first.
 """
 
@@ -42,21 +45,31 @@ def range_eigh(G):
     lam, U = np.linalg.eigh(G)
     if lam.size == 0 or lam[-1] <= 0:
         return lam[:0], U[:, :0]
-    keep = lam > RANGE_RTOL * lam[-1]
-    return lam[keep], U[:, keep]
+    # Ascending order: the kept ones are a suffix, returned as views (no n x n copy).
+    first = int(np.searchsorted(lam, RANGE_RTOL * lam[-1], side="right"))
+    return lam[first:], U[:, first:]
 
 
 def column_sq_norms(X, W):
     """||W^T X_i||^2 (length d) for each column X_i of X (n x d), W of shape n x k."""
-    Xt = X.T.tocsr() if sp.issparse(X) else X.T
-    d, k = Xt.shape[0], W.shape[1]
+    d, k = X.shape[1], W.shape[1]
     if k == 0:
         return np.zeros(d)
+    if sp.issparse(X):
+        X = as_float64(X.tocsc())  # duplicate entries need no summing: the form is bilinear
+        per_column = np.diff(X.indptr).astype(np.float64)
+        if per_column @ per_column <= k * X.nnz:
+            from attnbench._linalg_kernels import csc_quadratic_forms
+
+            norms = np.empty(d)
+            csc_quadratic_forms(X.indptr, X.indices, X.data, W @ W.T, norms)
+            return norms
+    Wt = np.ascontiguousarray(W.T, dtype=np.float64)
     block = max(1, BLOCK_BYTES // (8 * k))
     norms = np.empty(d)
     for start in range(0, d, block):
-        projected = np.asarray(as_float64(Xt[start:start + block]) @ W)
-        norms[start:start + block] = np.einsum("ij,ij->i", projected, projected)
+        projected = np.asarray(Wt @ as_float64(X[:, start : start + block]))
+        norms[start : start + block] = np.einsum("ij,ij->j", projected, projected)
     return norms
 
 
@@ -65,5 +78,7 @@ def attention(G):
     G = np.asarray(G, dtype=np.float64)
     if G.shape[1] == 0:
         raise ValueError("attention needs at least one column.")
-    E = np.exp(G - G.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    A = G - G.max(axis=1, keepdims=True)  # the one n x n temporary, then in place
+    np.exp(A, out=A)
+    A /= A.sum(axis=1, keepdims=True)
+    return A

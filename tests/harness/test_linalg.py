@@ -62,3 +62,24 @@ def test_column_blocks_do_not_change_the_leverage_scores(monkeypatch):
     np.testing.assert_allclose(column_sq_norms(X, W), whole, rtol=1e-13)
     np.testing.assert_allclose(column_sq_norms(sp.csr_matrix(X), W), whole, rtol=1e-12)
     np.testing.assert_allclose(whole.sum(), 6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("density", [0.002, 0.3])  # quadratic forms / blocked products
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_column_norms_equal_the_dense_ones(density, fmt):
+    rng = np.random.default_rng(5)
+    X = sp.random(16, 3000, density=density, format=fmt, random_state=rng,
+                  data_rvs=rng.standard_normal)
+    lam, U = range_eigh(gram(X))
+    W = U / np.sqrt(lam)
+    dense = column_sq_norms(X.toarray(), W)
+    np.testing.assert_allclose(column_sq_norms(X, W), dense, rtol=1e-12, atol=1e-14)
+    assert dense.sum() == pytest.approx(lam.size, rel=1e-10)  # leverage scores add up to rank
+
+
+def test_duplicate_sparse_entries_count_as_their_sum():
+    # COO with a repeated (row, column): the column is (3, 0) + (1, 0) = (4, 0).
+    X = sp.coo_matrix(([3.0, 1.0, 2.0], ([0, 0, 1], [0, 0, 1])), shape=(2, 3))
+    W = np.array([[1.0, 0.5], [0.0, 2.0]])
+    np.testing.assert_allclose(column_sq_norms(X, W), column_sq_norms(X.toarray(), W))
+    assert X.nnz == 3  # the caller's matrix is left as it was

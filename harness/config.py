@@ -82,6 +82,13 @@ SETTINGS = {
     "time_budget": Setting(
         20.0, (int, float), lambda v: v > 0, "seconds > 0 (of timed rounds per cell)", "cell"
     ),
+    "spectral": Setting(
+        True,
+        bool,
+        lambda v: True,
+        "true or false (false: no spectral_eps, which costs two n^3 eigensolvers)",
+        "cell",
+    ),
     "repeats": Setting(3, int, lambda v: v >= 1, "an int >= 1 (at most, per cell)", "keyed"),
     "warmup": Setting(1, int, lambda v: v >= 0, "an int >= 0", "keyed"),
     "threads": Setting(1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)", "keyed"),
@@ -166,7 +173,8 @@ def _check_setting(source, key, value):
     if key not in SETTINGS:
         raise ConfigError(source, f"settings.{key}", f"unknown setting; known: {sorted(SETTINGS)}")
     setting = SETTINGS[key]
-    if isinstance(value, bool) or not isinstance(value, setting.kind) or not setting.check(value):
+    wrong_bool = isinstance(value, bool) != (setting.kind is bool)  # True is an int too
+    if wrong_bool or not isinstance(value, setting.kind) or not setting.check(value):
         raise ConfigError(source, f"settings.{key}", f"expected {setting.expected}, got {value!r}")
     return value
 

@@ -39,7 +39,8 @@ from attnbench.algorithms import get_reducer, get_reducer_class
 from attnbench.asymmetric import fit_shared
 from attnbench.config import SETTINGS
 from attnbench.datasets import attention_inputs
-from attnbench.metrics import AttentionReference, evaluate
+from attnbench.grid import UNKEYED
+from attnbench.metrics import AttentionReference, evaluate, metric_names
 
 
 def materialise(X, input_format):
@@ -112,6 +113,11 @@ def next_round(times, elapsed, *, repeats, min_repeats, time_budget, timeout):
     return len(times) < min_repeats or sum(times) + expected <= time_budget
 
 
+def _metric_names(mode, spectral):
+    """The metrics of the attention mode, spectral_eps left out unless ``spectral``."""
+    return [name for name in metric_names(mode) if spectral or name != "spectral_eps"]
+
+
 def _factory(cell):
     params = dict(cell.params)
     if "random_state" in get_reducer_class(cell.reducer)._get_param_names():
@@ -170,7 +176,8 @@ def execute_cell(cell, state):
     started = clock()
     settings = dict(cell.settings)
     protocol = dict(cell.protocol)  # a Cell built by hand may leave it empty: the defaults
-    rules = {k: protocol.get(k, SETTINGS[k].default) for k in ("min_repeats", "time_budget")}
+    protocol = {k: protocol.get(k, SETTINGS[k].default) for k in UNKEYED}
+    rules = {k: protocol[k] for k in ("min_repeats", "time_budget")}
     rules |= {"repeats": settings["repeats"], "timeout": cell.timeout}
     inputs, reference, stats = state.prepare(cell.dataset, settings)
     make = _factory(cell)
@@ -185,7 +192,7 @@ def execute_cell(cell, state):
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",
-        "metrics": evaluate(reference, Y),
+        "metrics": evaluate(reference, Y, _metric_names(reference.mode, protocol["spectral"])),
         "times": times,
         "rounds": len(times),
         "warmup_rounds": warmups,

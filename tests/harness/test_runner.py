@@ -122,6 +122,17 @@ def test_min_repeats_is_a_setting(fake_clock, sleeper, tmp_path):
     assert run_fake(cell, tmp_path)["rounds"] == 2
 
 
+def test_spectral_false_skips_spectral_eps_and_the_eigendecomposition(
+    fake_clock, sleeper, tmp_path
+):
+    state = WorkerState(str(tmp_path / "cache"))
+    result = execute_cell(one_cell(0.0, repeats=1, spectral="false"), state)
+    assert "spectral_eps" not in result["metrics"] and "skill" in result["metrics"]
+    assert "_range" not in vars(state.reference)  # n^3 saved, not just unreported
+    result = execute_cell(one_cell(0.0, repeats=1), state)
+    assert result["metrics"]["spectral_eps"] == 1.0  # m = 0 against full-rank X
+
+
 def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     """Through a real worker and the store: every round kept, the rounds counted, the
     draw and the sizes the reducer recorded (NA for a reducer without an auto bound)."""

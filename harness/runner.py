@@ -119,10 +119,14 @@ def _metric_names(mode, spectral):
 
 
 def _factory(cell):
+    """A function that constructs the cell's reducer (its parameters checked once here,
+    not at every round: inspecting the signature costs about 0.2 ms)."""
+    cls = get_reducer_class(cell.reducer)
     params = dict(cell.params)
-    if "random_state" in get_reducer_class(cell.reducer)._get_param_names():
+    if "random_state" in cls._get_param_names():
         params["random_state"] = cell.seed
-    return lambda: get_reducer(cell.reducer, **params)
+    get_reducer(cell.reducer, **params)
+    return lambda: cls(**params)
 
 
 def _warm_up(reduce, make, count, time_budget):

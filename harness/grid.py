@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -40,6 +40,9 @@ class Cell:
     timeout: float  # seconds; not part of the key (it does not change a finished result)
     protocol: tuple = ()  # sorted (name, value) pairs of the other UNKEYED settings
     draw: int = 0  # which of the experiment's draws (0 without the ``draws`` setting)
+    # every experiment whose grid holds this cell, ``experiment`` first: a cell that two
+    # experiments share (one dataset, reducer and setting) runs once and counts for both
+    experiments: tuple = ()
 
     @property
     def key(self):
@@ -101,7 +104,9 @@ def make_cells(config: SweepConfig, only=None):
                     seed = reducer_seed(root_seed, dataset_key, name, params, draw)
                     cell = Cell(
                         exp.name, spec, name, params, seed, settings, merged["timeout"],
-                        protocol, draw,
+                        protocol, draw, (exp.name,),
                     )  # fmt: skip
-                    cells.setdefault(cell.key, cell)
+                    first = cells.setdefault(cell.key, cell)
+                    if exp.name not in first.experiments:
+                        cells[cell.key] = replace(first, experiments=(*first.experiments, exp.name))
     return sorted(cells.values(), key=lambda c: (c.dataset.key(), c.reducer, c.params, c.draw))

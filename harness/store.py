@@ -22,8 +22,9 @@ import pandas as pd
 from attnbench.facts import ReducerFacts, RunFacts
 
 # 2: runs.plan, runs.plugins, runs.rules_version and the run_reducers table
-# 3: cells.draw, the timing protocol's rounds and warmup_rounds, and the reducer's sizes
-#    (m_auto, auto_reaches_d, passthrough)
+# 3: cells.draw, cells.experiments (every experiment whose grid holds the cell), the
+#    timing protocol's rounds and warmup_rounds, and the reducer's sizes (m_auto,
+#    auto_reaches_d, passthrough)
 SCHEMA_VERSION = 3
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
@@ -60,6 +61,7 @@ CREATE TABLE IF NOT EXISTS cells (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     key TEXT NOT NULL,
     experiment TEXT NOT NULL,
+    experiments TEXT NOT NULL,
     dataset TEXT NOT NULL,
     dataset_key TEXT NOT NULL,
     dataset_stats TEXT,
@@ -216,6 +218,7 @@ class Store:
             "run_id": run_id,
             "key": cell.key,
             "experiment": cell.experiment,
+            "experiments": json.dumps(list(cell.experiments or (cell.experiment,))),
             "dataset": json.dumps(cell.dataset.to_dict(), sort_keys=True),
             "dataset_key": cell.dataset.key(),
             "dataset_stats": _json_or_none(result.get("dataset_stats")),
@@ -331,6 +334,7 @@ def flatten_cells(raw):
         frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
     df = pd.concat(frames, axis=1)
     df["times"] = [json.loads(v) if isinstance(v, str) else [] for v in raw["times"]]
+    df["experiments"] = [json.loads(v) for v in raw["experiments"]]
     # SQLite has no booleans and NULL makes an integer column float: nullable types
     # keep "no auto bound" (NA) apart from False and m_auto an integer.
     for column, kind in (("m_auto", "Int64"), ("auto_reaches_d", "boolean"),

@@ -54,3 +54,22 @@ def test_replicates_per_experiment_keep_the_first_replicate():
     plain, replicated = cells(), cells("settings = { replicates = 5 }")
     assert len({c.dataset for c in replicated}) == 2 * 5
     assert {c.key for c in plain} < {c.key for c in replicated}
+
+
+def test_a_cell_two_experiments_share_runs_once_and_names_both():
+    text = BASE.format(settings="") + textwrap.dedent(
+        """
+        [[experiment]]
+        name = "other"
+        [experiment.datasets]
+        family = "gaussian"
+        n = [8, 16]
+        d = 64
+        [experiment.reducers.svd]
+        """
+    )
+    made = make_cells(parse_config(text))
+    svd = {(c.dataset.n, c.dataset.d): c for c in made if c.reducer == "svd"}
+    assert len(made) == 2 * 3 + 1  # svd at n = 8, d = 64 is one cell of both
+    assert svd[(8, 64)].experiment == "e" and svd[(8, 64)].experiments == ("e", "other")
+    assert svd[(16, 64)].experiments == ("other",) and svd[(8, 128)].experiments == ("e",)

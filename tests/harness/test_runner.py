@@ -160,6 +160,7 @@ def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     assert (cells["status"] == "ok").all()
     assert (cells["rounds"] == cells["times"].map(len)).all() and (cells["rounds"] == 4).all()
     assert (cells["warmup_rounds"] == 1).all()
+    assert (cells["experiments"].map(tuple) == ("e",)).all()
     counts = cells.groupby("reducer")["draw"].agg(sorted)
     assert counts["svd"] == [0, 0] and counts["gaussian"] == [0, 0, 1, 1]
     svd = cells[cells["reducer"] == "svd"]

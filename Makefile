@@ -19,10 +19,12 @@ run: $(BIN)/.installed
 	$(BIN)/attnbench run quick --store results/attnbench.sqlite
 	$(BIN)/attnbench report latest --store results/attnbench.sqlite --out results/report-quick
 
-# The test suite, then the benchmark smoke checks (asv check, a dry asv run, the
-# microbenchmarks once) so that the benchmarks cannot rot.
+# The test suite, then the mutation check (each planted fault in tests/mutations.toml
+# must turn a test red) and the benchmark smoke checks (asv check, a dry asv run, the
+# microbenchmarks once) so that neither the tests nor the benchmarks can rot.
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+	$(BIN)/python scripts/mutation-check
 	PYTHON=$(BIN)/python scripts/ci-benchmarks
 
 clean:

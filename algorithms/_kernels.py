@@ -1,19 +1,27 @@
 """Compiled kernels that read X once, in any layout: sparse embeddings, the column norms
 of a thin product (leverage_fast), and weighted column gathers (sampling reducers).
 
-A sparse embedding S (d x m) has s nonzeros +-1/sqrt(s) per row, given by codes
-(s x d): feature j goes to column codes[k, j] >> 1 with sign - if codes[k, j] is odd.
+A sparse embedding S (d x m) has s nonzeros +-1/sqrt(s) per row, one in each of s blocks
+of m/s columns.  It is never stored: the nonzero of feature j in block b has the code
+2 * column + (sign < 0) = b * span + u, span = 2m/s, u = floor(h * span / 2^32) a
+uniform integer in [0, span) from the top 32 bits h of ``splitmix64(key, j * s + b)``
+(Lemire's multiply-shift; every value has probability 1/span within span/2^32, below
+1e-6 for m < 2^13).  So a kernel hashes only the features that X touches, and S is a
+function of (key, d, m, s) alone, the same for every layout and every block of X.
 Y = X S is a scatter-add, Y[i, c] += sign * X[i, j], which each kernel performs while
-reading X once in the order it is stored (rows of a C array, two at a time; tiles of
-CSR rows; columns of an F array or CSC).  Codes are unsigned, which spares a
-negative-index branch per access.  SciPy's ``X @ S`` converts X first (for C-ordered
-dense X, an implicit transposed copy) and costs 4-10 reads of X where these cost 1-1.5
+reading X once in the order it is stored (rows of a C array, four at a time; rows of
+CSR; columns of an F array or CSC).  Dense kernels read codes from a table of d x s
+codes (O(s d), negligible next to n d); sparse kernels hash each stored entry: cost
+O(s nnz(X)), whatever d.  SciPy's ``X @ S`` converts X first (for C-ordered dense X, an
+implicit transposed copy) and costs 4-10 reads of X where these cost 1-1.5
 (scripts/bench_leverage_fast.py).
 
 Every kernel adds the terms of each Y[i, c] in increasing feature order j, one rounding
 per term, so dense C, dense F, CSR, CSC and COO input give bitwise the same Y (a dense
 zero adds +-0, which leaves the sum unchanged).  Sparse input is put in canonical form
-(sorted indices, duplicates summed) first.  Cost: O(s nnz(X)) plus O(n m) for Y.
+(sorted indices, duplicates summed) first.  A NaN or infinite entry of X makes its row
+of Y non-finite, so Y exposes bad input without a separate pass over X.
+Cost: O(s nnz(X)) plus O(n m) for Y.
 """
 
 from __future__ import annotations
@@ -24,33 +32,84 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from attnbench.algorithms._normals import splitmix64
+
 # error_model="numpy": no ZeroDivisionError branch, which keeps loops vectorisable.
 # cache=True: compiled once per machine, then loaded from __pycache__ in milliseconds.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-Y_TILE_BYTES = 2**19  # CSR tiles: rows of Y that stay in L2 (2 MiB here) ...
-CODE_TILE_BYTES = 2**16  # ... and codes that stay in L1 (48 KiB) or close to it
+MAX_COLUMNS = 2**31  # span = 2m/s < 2^32 keeps the multiply-shift within 64 bits
+Y_TILE_BYTES = 2**19  # rows of Y (CSR norms: columns of the product) that stay in L2
 COLUMN_BLOCK = 4096  # dense columns per BLAS product in column_norms_after
+ROW_PAD = 24  # doubles added to each buffered row of Y in _embed_rows (see there)
+
+
+@numba.njit(inline="always")
+def _code(key, j, b, s, span):
+    """Code of the nonzero of feature j in block b: b * span + a uniform integer < span."""
+    h = splitmix64(key, np.uint64(j) * np.uint64(s) + np.uint64(b)) >> np.uint64(32)
+    return np.uint64(b) * span + ((h * span) >> np.uint64(32))
+
+
+@_jit
+def _fill_codes(key, span, codes):
+    d, s = codes.shape
+    for j in range(d):
+        for b in range(s):
+            codes[j, b] = _code(key, j, b, s, span)
+
+
+def check_embedding_shape(m, s):
+    """m columns in s blocks: m a multiple of s, and below 2^31."""
+    if m % s:
+        raise ValueError(f"n_components ({m}) must be a multiple of s ({s}).")
+    if m >= MAX_COLUMNS:
+        raise ValueError(f"n_components must be below 2^31 for a sparse embedding, got {m}.")
+
+
+def embedding_codes(key, d, m, s):
+    """The d x s codes of the sparse embedding (key, d, m, s), in the smallest unsigned dtype."""
+    check_embedding_shape(m, s)
+    code_type = next(u for u in (np.uint16, np.uint32, np.uint64) if 2 * m <= np.iinfo(u).max)
+    codes = np.empty((d, s if m else 0), dtype=code_type)
+    if codes.size:
+        _fill_codes(np.uint64(key), np.uint64(2 * m // s), codes)
+    return codes
 
 
 @_jit
 def _embed_rows(X, codes, table, Y):
-    """Row-major X (n x d, C order): Y (n x m) += X S, two rows of X per pass over S."""
+    """Row-major X (n x d, C order): Y (n x m) += X S, four rows of X per pass over S.
+
+    The four rows of Y are accumulated in a buffer whose row stride is not a multiple of
+    4 KiB: with m a power of two, a load from one row would otherwise be taken for a
+    reload of the store just made to the row above (4K aliasing), which halves the speed.
+    """
     n, d = X.shape
-    for i in range(0, n - 1, 2):
-        x0, x1, y0, y1 = X[i], X[i + 1], Y[i], Y[i + 1]
-        for k in range(codes.shape[0]):
-            code = codes[k]
-            for j in range(d):
-                sign = table[code[j] & 1]
-                c = code[j] >> 1
-                y0[c] += sign * np.float64(x0[j])
-                y1[c] += sign * np.float64(x1[j])
-    if n % 2:
-        x, y = X[n - 1], Y[n - 1]
-        for k in range(codes.shape[0]):
-            code = codes[k]
-            for j in range(d):
-                y[code[j] >> 1] += table[code[j] & 1] * np.float64(x[j])
+    m, s = Y.shape[1], codes.shape[1]
+    rows = np.zeros((4, m + ROW_PAD))
+    y0, y1, y2, y3 = rows[0], rows[1], rows[2], rows[3]
+    for i in range(0, n - 3, 4):
+        rows[:] = 0.0
+        x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+        for j in range(d):
+            a0, a1 = np.float64(x0[j]), np.float64(x1[j])
+            a2, a3 = np.float64(x2[j]), np.float64(x3[j])
+            for b in range(s):
+                code = codes[j, b]
+                sign = table[code & 1]
+                c = code >> 1
+                y0[c] += sign * a0
+                y1[c] += sign * a1
+                y2[c] += sign * a2
+                y3[c] += sign * a3
+        for r in range(4):
+            Y[i + r] = rows[r, :m]
+    for i in range(n - n % 4, n):
+        x, y = X[i], Y[i]
+        for j in range(d):
+            a = np.float64(x[j])
+            for b in range(s):
+                y[codes[j, b] >> 1] += table[codes[j, b] & 1] * a
 
 
 @_jit
@@ -59,45 +118,35 @@ def _embed_columns(Xt, codes, table, Yt):
     d, n = Xt.shape
     for j in range(d):
         x = Xt[j]
-        for k in range(codes.shape[0]):
-            y = Yt[codes[k, j] >> 1]
-            sign = table[codes[k, j] & 1]
+        for b in range(codes.shape[1]):
+            y = Yt[codes[j, b] >> 1]
+            sign = table[codes[j, b] & 1]
             for i in range(n):
                 y[i] += sign * np.float64(x[i])
 
 
 @_jit
-def _embed_csr(indptr, indices, data, codes, table, Y, rows, features):
-    """CSR X: Y (n x m) += X S, in tiles of ``rows`` rows by ``features`` features.
-
-    Row by row, each stored entry would fetch its code from a random place among d codes
-    (a cache miss once they outgrow L2); a tile keeps its rows of Y in L2 and its codes
-    in L1, and a cursor per row resumes where the row's previous tile ended.
-    """
-    n, d = Y.shape[0], codes.shape[1]
-    cursor = indptr[:-1].copy()
-    for i0 in range(0, n, rows):
-        for end in range(features, d + features, features):
-            for i in range(i0, min(i0 + rows, n)):
-                y = Y[i]
-                start = stop = cursor[i]
-                while stop < indptr[i + 1] and indices[stop] < end:
-                    stop += 1
-                for k in range(codes.shape[0]):
-                    code = codes[k]
-                    for p in range(start, stop):
-                        c = code[np.uintp(indices[p])]
-                        y[c >> 1] += table[c & 1] * np.float64(data[p])
-                cursor[i] = stop
+def _embed_csr(indptr, indices, data, key, s, span, table, Y):
+    """CSR X: Y (n x m) += X S, row by row (a row of Y stays in cache), hashing each entry."""
+    for i in range(Y.shape[0]):
+        y = Y[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            x = np.float64(data[p])
+            for b in range(s):
+                code = _code(key, indices[p], b, s, span)
+                y[code >> 1] += table[code & 1] * x
 
 
 @_jit
-def _embed_csc(indptr, indices, data, codes, table, Yt):
-    """CSC X: Yt (m x n) += (X S)^T, column by column."""
-    for j in range(codes.shape[1]):
-        for k in range(codes.shape[0]):
-            y = Yt[codes[k, j] >> 1]
-            sign = table[codes[k, j] & 1]
+def _embed_csc(indptr, indices, data, key, s, span, table, Yt):
+    """CSC X: Yt (m x n) += (X S)^T, column by column, hashing each non-empty column."""
+    for j in range(indptr.size - 1):
+        if indptr[j] == indptr[j + 1]:
+            continue
+        for b in range(s):
+            code = _code(key, j, b, s, span)
+            y = Yt[code >> 1]
+            sign = table[code & 1]
             for p in range(indptr[j], indptr[j + 1]):
                 y[np.uintp(indices[p])] += sign * np.float64(data[p])
 
@@ -112,27 +161,27 @@ def canonical_sparse(X):
     return X
 
 
-def apply_sparse_embedding(X, codes, m):
-    """Y = X S (n x m, float64) for S given by its codes (s x d, see ``_sparse_embedding``).
+def apply_sparse_embedding(X, key, m, s):
+    """Y = X S (n x m, float64) for the sparse embedding S of (key, d, m, s).
 
     X is a validated float32/float64 ndarray (any layout) or CSR/CSC/COO matrix.
     """
-    n = X.shape[0]
-    s = codes.shape[0]
+    n, d = X.shape
     if m == 0 or s == 0:
         return np.zeros((n, m))
     table = np.array([1.0, -1.0]) / math.sqrt(s)
     if sp.issparse(X):
         X = canonical_sparse(X)
+        check_embedding_shape(m, s)
+        key, span = np.uint64(key), np.uint64(2 * m // s)
         if X.format == "csr":
             Y = np.zeros((n, m))
-            rows = max(1, Y_TILE_BYTES // (8 * m))
-            features = max(1, CODE_TILE_BYTES // (codes.itemsize * s))
-            _embed_csr(X.indptr, X.indices, X.data, codes, table, Y, rows, features)
+            _embed_csr(X.indptr, X.indices, X.data, key, s, span, table, Y)
             return Y
         Yt = np.zeros((m, n))
-        _embed_csc(X.indptr, X.indices, X.data, codes, table, Yt)
+        _embed_csc(X.indptr, X.indices, X.data, key, s, span, table, Yt)
         return Yt.T
+    codes = embedding_codes(key, d, m, s)
     if X.flags.f_contiguous and not X.flags.c_contiguous:
         Yt = np.zeros((m, n))
         _embed_columns(X.T, codes, table, Yt)
@@ -229,15 +278,31 @@ def _gather_csc(indptr, indices, data, selected, weights, Yt):
             Yt[c, np.uintp(indices[p])] = np.float64(data[p]) * weights[c]
 
 
+@_jit
+def _gather_rows(X, selected, weights, Y):
+    for i in range(Y.shape[0]):
+        x, y = X[i], Y[i]
+        for c in range(selected.size):
+            y[c] = np.float64(x[selected[c]]) * weights[c]
+
+
 def weighted_columns(X, selected, weights):
-    """Y = X[:, selected] * weights (n x m dense float64) for CSR/CSC/COO X: O(nnz(X) + d).
+    """Y = X[:, selected] * weights (n x m dense float64) for any validated X: O(nnz(X) + d)
+    on CSR/CSC/COO, one pass over the rows (sorted ``selected``) of a C-ordered array.
 
     The same products as the dense ``X[:, selected] * weights``, so bitwise the same Y.
+    (NumPy's ``X[:, selected]`` on a C-ordered X costs several reads of X for m ~ d/8.)
     """
-    X = canonical_sparse(X)
     n, m = X.shape[0], selected.size
     selected = np.asarray(selected, dtype=np.intp)
     weights = np.asarray(weights, dtype=np.float64)
+    if not sp.issparse(X):
+        if X.flags.f_contiguous and not X.flags.c_contiguous:
+            return X[:, selected] * weights  # contiguous column copies
+        Y = np.empty((n, m))
+        _gather_rows(np.ascontiguousarray(X), selected, weights, Y)
+        return Y
+    X = canonical_sparse(X)
     if X.format == "csr":
         position = np.full(X.shape[1], -1, dtype=np.intp)
         position[selected] = np.arange(m)

@@ -1,4 +1,5 @@
-"""Counter-based standard normals: any block of rows of a d x m Gaussian matrix, alone.
+"""Counter-based random numbers: any block of rows of a d x m Gaussian matrix, alone, and
+the hash they come from (``splitmix64``, also the source of the sparse embeddings' codes).
 
 Entry (j, c) of G depends on (key, j, c) only, so a sketch can be regenerated block by
 block in any order (memory O(block), not O(d m)) and is the same for every block size.
@@ -10,8 +11,9 @@ rho = sqrt(-2 ln U), U = (floor(u / 2^11) + 1) / 2^53 in (0, 1], and theta unifo
 [0, 2 pi) from v (2 bits pick the quadrant, 24 bits the angle within it).
 
 Accuracy: float32 (log, sin and cos are float32-accurate polynomials; the tail is exact
-out to 8.57 sigma, as for Box-Muller on float64 uniforms).  Cost: a few ns per entry on
-one core, about ten times faster than NumPy's ziggurat (which does not vectorise).
+out to 8.57 sigma, as for Box-Muller on float64 uniforms); a float64 ``out`` receives the
+same float32 values, exactly, without a separate conversion pass.  Cost: a few ns per entry
+on one core, about ten times faster than NumPy's ziggurat (which does not vectorise).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def _bits_float(typingctx, b):
 
 
 @numba.njit(inline="always")
-def _splitmix64(key, counter):
+def splitmix64(key, counter):
+    """Output ``counter`` of the SplitMix64 stream of ``key``: a 64-bit hash of the counter."""
     z = key + counter * _GAMMA
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
@@ -81,8 +84,8 @@ def _log(u):
 
 @numba.njit(inline="always", error_model="numpy")
 def _normal_pair(key, pair):
-    u = _splitmix64(key, np.uint64(2) * pair + np.uint64(1))
-    v = _splitmix64(key, np.uint64(2) * pair + np.uint64(2))
+    u = splitmix64(key, np.uint64(2) * pair + np.uint64(1))
+    v = splitmix64(key, np.uint64(2) * pair + np.uint64(2))
     uniform = _f32(np.int64(u >> np.uint64(11)) + 1) * _f32(2.0**-53)
     rho = np.sqrt(_f32(-2.0) * _log(uniform))
     quadrant = np.int64(v >> np.uint64(62))
@@ -116,7 +119,8 @@ def _fill(out, key, row0):
 
 
 def normal_rows(key, row0, rows, m, out=None):
-    """Rows row0 .. row0 + rows - 1 of the d x m standard Gaussian matrix of ``key`` (float32)."""
+    """Rows row0 .. row0 + rows - 1 of the d x m standard Gaussian matrix of ``key``: float32
+    values, written into ``out`` (rows x m, float32 or float64; default a new float32 array)."""
     if out is None:
         out = np.empty((rows, m), dtype=np.float32)
     _fill(out, np.uint64(key), row0)

@@ -1,9 +1,10 @@
 """Two-stage column selection: leverage-score sampling to O(n log n) columns, then BSS.
 
-Stage 1, the reducer named by ``first_stage`` (a sampling reducer, default
-``leverage_exact``; ``leverage_fast`` once it exists), draws s = ceil(3 k ln(2k/delta)/eps^2)
-columns (``n_components="auto"``, k = rank X) and gives Y1 with
-(1 - eps)XX^T <= Y1Y1^T <= (1 + eps)XX^T with probability >= 1 - delta.
+Stage 1, the sampling reducer named by ``first_stage`` (default ``leverage_fast``, the
+paper's randomized algorithm; ``leverage_exact`` scores exactly at the price of forming
+XX^T), draws its ``n_components="auto"`` number of columns, s = O(k log(k/delta)/eps^2)
+(k = rank X), and gives Y1 with (1 - eps)XX^T <= Y1Y1^T <= (1 + eps)XX^T with
+probability >= 1 - delta (see that reducer for the bound and its assumptions).
 Stage 2, :class:`~attnbench.algorithms.bss.BSS` with ``b`` (or the b of ``eps``), keeps
 m <= ceil(b rank(Y1)) <= ceil(b n) of those columns, reweighted, with
 (1 - eps_2)Y1Y1^T <= YY^T <= (1 + eps_2)Y1Y1^T always, eps_2 = 2 sqrt(b)/(b + 1).
@@ -14,11 +15,11 @@ by the union bound, and BSS never fails): with probability >= 1 - delta,
 ``eps_`` = (1 + eps)(1 + eps_2) - 1 (NaN when an explicit ``n_components`` leaves stage 1
 without a bound).  Randomized; the same ``random_state`` gives bitwise the same output.
 
-Cost: stage 1 (leverage_exact: XX^T, min(sum_i nnz(X_i)^2, d n^2), plus n^3 + k nnz(X)),
-then BSS on s = O(k log(k/delta)/eps^2) dense columns, O(b k^4 + b k^2 s) (see bss):
-independent of d after stage 1, hence far faster than BSS for d >> s.  With
-``first_stage="leverage_fast"`` stage 1 costs O(nnz(X) + n^omega) instead, and the cost
-model becomes a nnz(X) + b n^(omega+1).
+Cost: stage 1 (leverage_fast: O(nnz(X) log(nd/delta) + n^3); leverage_exact: XX^T,
+min(sum_i nnz(X_i)^2, d n^2), plus n^3), then BSS on the s dense columns of Y1,
+independent of d (see bss).  Cost model: ``randomized``, a nnz(X) + b n^omega, for the
+default stage 1; the BSS stage grows faster in n than the n^omega term (as b n^(omega+1)
+with bss's steps), and with ``first_stage="leverage_exact"`` stage 1 costs a Gram.
 """
 
 import math
@@ -40,7 +41,7 @@ class BSSHybrid(ColumnSubsetReducer):
     """
 
     deterministic = False
-    cost_model = "deterministic"
+    cost_model = "randomized"
 
     def __init__(
         self,
@@ -48,7 +49,7 @@ class BSSHybrid(ColumnSubsetReducer):
         eps=0.5,
         delta=0.1,
         b=None,
-        first_stage="leverage_exact",
+        first_stage="leverage_fast",
         random_state=None,
     ):
         self.n_components = n_components
@@ -69,7 +70,7 @@ class BSSHybrid(ColumnSubsetReducer):
         if not issubclass(first, SamplingReducer):
             raise TypeError(
                 f"first_stage must name a randomized sampling reducer (a SamplingReducer, "
-                f"e.g. 'leverage_exact'), got {self.first_stage!r}."
+                f"e.g. 'leverage_fast'), got {self.first_stage!r}."
             )
 
     def _fit(self, X, rng):

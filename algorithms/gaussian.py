@@ -7,14 +7,18 @@ sqrt(m) S^T V lie in [sqrt(m) - sqrt(k) - t, sqrt(m) + sqrt(k) + t] with probabi
 gives (1-eps)XX^T <= YY^T <= (1+eps)XX^T with probability >= 1 - delta.
 
 S is never stored: ``fit`` draws a 64-bit key, and ``transform`` regenerates S in row
-blocks of 2^22 entries from it (counter-based normals drawn in float32, ``_normals``),
-sums the blocks' products in float64, and ``components_`` materialises S on request.
-Memory O(n m + 2^22) instead of O(d m).  ``precision="double"`` multiplies each block in
-float64 (DGEMM): dense C and F input give bitwise the same Y, and sparse input,
-multiplied sparsely (O(nnz(X) m)), agrees to float64 rounding.  ``precision="single"``
-multiplies dense blocks in float32 (SGEMM, about twice as fast; dense Y then agrees
-with X @ components_ to about 1e-6 relative).  Cost: d*m normals plus the product,
-nnz(X)*m.
+blocks of 2^22 entries from it (counter-based normals with float32 values, ``_normals``,
+written straight into the block in the product's dtype), sums the blocks' products in
+float64, and ``components_`` materialises S on request.  Memory O(n m + 2^22) instead
+of O(d m).  ``precision="double"`` (the default) multiplies each block in float64
+(DGEMM): dense C and F input give bitwise the same Y, and sparse input, multiplied
+sparsely (O(nnz(X) m)), agrees to float64 rounding (1e-10 relative and better).
+``precision="single"`` multiplies dense blocks in float32 (SGEMM, about twice as fast;
+dense Y then agrees with X @ components_ to about 1e-6 relative).  Cost: d*m normals
+(a few ns each) plus the product, nnz(X)*m.  scikit-learn's GaussianRandomProjection
+spends about three quarters of its time drawing the normals (NumPy's legacy generator)
+and the rest on the same product, so at double precision the product alone bounds the
+speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048; scripts/bench_leverage_fast.py).
 """
 
 import math
@@ -27,7 +31,8 @@ from attnbench.algorithms._normals import normal_rows
 from attnbench.algorithms.base import ProjectionReducer
 from attnbench.algorithms.registry import register
 
-BLOCK_ENTRIES = 2**22  # entries of S generated at a time: 16 MiB of float32
+BLOCK_ENTRIES = 2**22  # entries of S generated at a time: 32 MiB of float64 (fewer, larger
+# blocks measured faster: each block's product re-reads and re-writes Y)
 PRODUCT_DTYPES = {"double": np.float64, "single": np.float32}
 
 
@@ -67,8 +72,8 @@ class Gaussian(ProjectionReducer):
     def components_(self):
         """S (d x m, float64), regenerated from ``key_``."""
         check_is_fitted(self)
-        m = self.n_components_
-        S = normal_rows(self.key_, 0, self.n_features_in_, m).astype(np.float64)
+        d, m = self.n_features_in_, self.n_components_
+        S = normal_rows(self.key_, 0, d, m, out=np.empty((d, m)))
         return S * (1.0 / math.sqrt(m)) if m else S
 
     def _transform(self, X):
@@ -81,10 +86,9 @@ class Gaussian(ProjectionReducer):
             X = X.tocsc()  # column blocks in O(nnz of the block)
         dtype = np.float64 if sp.issparse(X) else PRODUCT_DTYPES[self.precision]
         rows = max(1, BLOCK_ENTRIES // m)
-        block = np.empty((min(rows, d), m), dtype=np.float32)
+        block = np.empty((min(rows, d), m), dtype=dtype)
         for j0 in range(0, d, rows):
             S = normal_rows(self.key_, j0, min(rows, d - j0), m, out=block[: d - j0])
-            S = S.astype(dtype, copy=False)
             if sp.issparse(X):
                 Y += X[:, j0 : j0 + rows] @ S
             else:

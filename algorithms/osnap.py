@@ -1,12 +1,14 @@
 """OSNAP (Nelson and Nguyen 2013), block construction: Y = X S, S a d x m sparse
 embedding with s nonzeros +-1/sqrt(s) per feature, one in each of s blocks of m/s.
 
-Guarantee: m = ceil((n^2 + n)/(delta eps^2)) rounded up to a multiple of s
-(``n_components="auto"``) gives a (1 +- eps) spectral approximation w.p. >= 1 - delta
-(the CountSketch second-moment bound holds for every s).  Larger s buys smaller m
-with high probability: m = O(n log(n/delta)/eps^2) at s = O(log(n/delta)/eps)
-(Cohen 2016), with constants that are not proven tight, so "auto" keeps the
-second-moment size.  Cost: O(s d) to build S, O(s nnz(X)) to apply it in one read of X.
+Guarantee, for every X: m = ceil((n^2 + n)/(delta eps^2)) rounded up to a multiple of s
+(``n_components="auto"``) gives a (1 +- eps) spectral approximation w.p. >= 1 - delta:
+the CountSketch second-moment bound, which holds for every s (see ``_sparse_embedding``).
+Larger s buy much smaller m with high probability, m = O(n log(n/delta)/eps^2) at
+s = O(log(n/delta)/eps) (Cohen 2016), but those theorems give no explicit constants, so
+"auto" does not shrink with s: an explicit n_components of order n log n is the
+practical choice (``leverage_fast`` uses one) and carries only that asymptotic
+guarantee.  Cost: O(1) to draw S (a key), O(s nnz(X)) to apply it in one read of X.
 """
 
 from attnbench.algorithms._sparse_embedding import SparseEmbeddingReducer, embedding_n_components

@@ -14,13 +14,18 @@ import scipy.sparse as sp
 SPARSE_FORMATS = ("csr", "csc", "coo")
 
 
-def check_matrix(X, *, name="X", accept_sparse=True, dtype=(np.float64, np.float32)):
+def check_matrix(
+    X, *, name="X", accept_sparse=True, dtype=(np.float64, np.float32), check_finite=True
+):
     """Validate a 2-D real matrix and return it as a float ndarray or a sparse matrix.
 
     Dense input keeps its memory layout (C or F order) when its dtype is already
     allowed; integer and boolean input become float64.  Sparse input keeps its format
     when it is CSR, CSC or COO (other formats become CSR) and is never densified.
     ``dtype`` lists the accepted float dtypes, the first being the one to convert to.
+    The finiteness check costs one read of X; ``check_finite=False`` skips it, for a
+    caller whose own single pass over X exposes NaN and infinity (a sum that is not
+    finite) and that then calls ``check_matrix(X)`` again for the same error.
     """
     allowed = (dtype,) if isinstance(dtype, type) else tuple(dtype)
     if sp.issparse(X):
@@ -60,6 +65,8 @@ def check_matrix(X, *, name="X", accept_sparse=True, dtype=(np.float64, np.float
     if values.dtype not in allowed:
         X = X.astype(allowed[0])
         values = X.data if sp.issparse(X) else X
+    if not check_finite:
+        return X
     # A finite sum (one pass, no temporary) proves every entry finite; only an
     # overflowing or non-finite sum needs the elementwise check (scikit-learn's trick).
     with np.errstate(over="ignore", invalid="ignore"):

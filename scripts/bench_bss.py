@@ -1,16 +1,20 @@
-"""Benchmark of ``bss`` (issue 4): runtime on one BLAS thread, scaling slopes, quality.
+"""Benchmark of ``bss`` (issues 4 and 14): runtime on one BLAS thread, scaling slopes, quality.
 
 Prints, for b = 4 (kappa = 9):
 1. the issue's reference point: n = 128, d = 2^14, the plain greedy (``candidates="all"``:
-   every column scored at every step) against the default shortlist, repeats interleaved
+   every column ranked at every step) against the default shortlist, repeats interleaved
    in one process, with the measured eigenvalue ratio of each;
 2. the grid n in {64, 128, 256} x d in {2^12, 2^14, 2^16}, dense Gaussian and sparse
    (density 1%): median and IQR of the fit time, m, rank, measured ratio;
 3. the log-log slope of time in d (each n) and in n (each d), measured, next to the slope
    of the paper's deterministic model (omega = 2.373 and 3) and of this implementation's
-   cost model (b k^4 + b k^2 d dense, b k^4 + b k nnz sparse, plus forming XX^T), each
-   with non-negative constants fitted to the measured times (relative least squares);
-4. ``bss_hybrid`` (leverage_exact, then BSS) against ``bss`` at the largest d.
+   cost model (b k^(10/3) for the steps and refreshes, 4 rankings of all columns at
+   k nnz(X) each, plus forming XX^T), each with non-negative constants fitted to the
+   measured times (relative least squares);
+4. ``bss_hybrid`` (leverage_exact, then BSS) against ``bss`` at the largest d;
+5. (not with --quick) the scale point of issue 14: dense Gaussian d = 2^16,
+   n in {256, 512, 1024}, one fit each: CPU time, its parts (refreshes, full rankings),
+   m and ratio, and the local slope of time in n between neighbouring n.
 
 Protocol: BLAS limited to one thread (threadpoolctl), input built before the clock,
 garbage collector off while timing, one warm-up fit, repeats interleaved over the cells
@@ -18,6 +22,7 @@ so that load from other processes spreads evenly; medians of wall and of process
 time are reported (on a shared machine the CPU time is the robust one), slopes of both.
 
     python scripts/bench_bss.py [--repeats 3] [--quick] [--plain-n256] [--reference-only]
+                                [--scale-only]
 """
 
 from __future__ import annotations
@@ -116,13 +121,12 @@ def fitted_model(rows, seconds):
     return terms @ (coef / scale)
 
 
-def own_terms(stats, reducer, sparse_input):
+def own_terms(stats, reducer):
     """This implementation's cost terms (see the bss module docstring)."""
     k, n, d = reducer.rank_, stats["n"], stats["d"]
-    b = reducer.b_
-    full = b * k * stats["nnz"] if sparse_input else b * k * k * d
     gram = min(stats["sum_nnz_col_sq"], d * n * n)
-    return {"b k^4": b * k**4, "full scores": full, "gram": gram}
+    rankings = reducer.n_full_scorings_ * k * stats["nnz"]
+    return {"b k^(10/3)": reducer.b_ * k ** (10 / 3), "rankings": rankings, "gram": gram}
 
 
 def reference_point(repeats):
@@ -196,7 +200,7 @@ def slopes(cells, data, clocks, fitted):
         for omega in (OMEGA_PAPER, OMEGA_BLAS):
             terms = [COST_MODELS["deterministic"].predict_terms(s, omega) for s in stats]
             series[f"paper w={omega:g}"] = fitted_model(terms, cpu)
-        terms = [own_terms(s, fitted[c], density < 1) for s, c in zip(stats, group)]
+        terms = [own_terms(s, fitted[c]) for s, c in zip(stats, group)]
         series["own model"] = fitted_model(terms, cpu)
         print_slopes(kind, group, series, swept=1)
         print_slopes(kind, group, series, swept=0)
@@ -232,10 +236,30 @@ def hybrid(n, d, repeats):
     )
 
 
+def scale_point(ns, d):
+    """Issue 14's point: n = 1024, d = 2^16 dense in <= 30 s; the slope of time in n."""
+    print(f"== 5. scale: dense Gaussian, d = 2^{int(math.log2(d))}, b = 4, one fit each")
+    print(f"   {'n':>5}{'CPU s':>9}{'wall s':>9}{'m':>7}{'ratio':>8}{'refreshes':>11}"
+          f"{'rankings':>10}{'slope in n':>12}")
+    previous = None
+    for n in ns:
+        X = make_matrix(n, d, 1.0)
+        clock = Clock()
+        r = timed_fit("bss", X, clock, b=B)
+        cpu = clock.cpu[0]
+        local = f"{slope([previous[0], n], [previous[1], cpu]):12.2f}" if previous else " " * 12
+        print(f"   {n:>5}{cpu:>9.2f}{clock.wall[0]:>9.2f}{r.n_components_:>7}"
+              f"{r.eigenvalue_ratio_:>8.3f}{r.n_refreshes_:>11}{r.n_full_scorings_:>10}{local}")
+        previous = (n, cpu)
+        del X
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="n <= 128 and d <= 2^14 only")
+    parser.add_argument(
+        "--quick", action="store_true", help="n <= 128 and d <= 2^14 only, one plain greedy fit"
+    )
     parser.add_argument(
         "--plain-n256",
         action="store_true",
@@ -244,13 +268,19 @@ def main():
     parser.add_argument(
         "--reference-only", action="store_true", help="only section 1 (n = 128, d = 2^14)"
     )
+    parser.add_argument(
+        "--scale-only", action="store_true", help="only section 5 (n up to 1024, d = 2^16)"
+    )
     args = parser.parse_args()
     ns = [64, 128] if args.quick else [64, 128, 256]
     ds = [2**12, 2**14] if args.quick else [2**12, 2**14, 2**16]
     with threadpool_limits(1):
         blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
         print(f"BLAS (library, threads): {blas}")
-        reference_point(args.repeats)
+        if args.scale_only:
+            scale_point([256, 512, 1024], 2**16)
+            return
+        reference_point(1 if args.quick else args.repeats)
         if args.plain_n256:
             plain_n256()
         if args.reference_only:
@@ -258,6 +288,8 @@ def main():
         cells, data, clocks, fitted = grid(ns, ds, args.repeats)
         slopes(cells, data, clocks, fitted)
         hybrid(128, ds[-1], args.repeats)
+        if not args.quick:
+            scale_point([256, 512, 1024], 2**16)
 
 
 if __name__ == "__main__":

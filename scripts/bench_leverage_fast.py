@@ -1,6 +1,12 @@
-"""Speed of the sketch kernels, ``leverage_fast`` and ``gaussian`` (issue 3), as ratios.
+"""Speed of the sketch kernels, ``leverage_fast`` and ``gaussian`` (issues 3 and 14), as ratios.
 
     .venv/bin/python scripts/bench_leverage_fast.py [--repeats 5] [--quick] [--clock wall]
+
+Each figure that issue 14 sets a target for is printed with it (``target`` columns):
+countsketch fit_transform <= 1.5 reads on dense C and F at d >= 2^14 and <= 3 reads of
+data + indices on CSR at 1 %; leverage_fast (m = 2048) <= 5 reads at d = 2^14 and
+<= 3.5 at d >= 2^16; gaussian (precision="double") >= 5x faster than scikit-learn's
+GaussianRandomProjection at n = 256, d = 2^14, m = 2048.
 
 BLAS is limited to one thread (threadpoolctl), and everything timed runs on one thread.
 Every time is a ratio to one read of X (``X.sum()``; for CSR, summing ``data`` and
@@ -83,39 +89,72 @@ def fit_transform(name, X, **params):
 
 
 def inputs(quick):
+    """(label, X, leverage_fast target, countsketch target) for n = 256."""
     n = 256
-    sizes = [2**12, 2**14] if quick else [2**14, 2**16, 2**18]
-    cases = [(f"dense C, d=2^{int(math.log2(d))}", dense(n, d)) for d in sizes]
+    sizes = [2**12, 2**14, 2**16] if quick else [2**14, 2**16, 2**18]
+    cases = []
+    for d in sizes:
+        X = dense(n, d)
+        cases.append((f"dense C, d=2^{int(math.log2(d))}", X))
+        if d == 2**14:
+            cases.append((f"dense F, d=2^{int(math.log2(d))}", np.asfortranarray(X)))
     d_sparse = 2**16 if quick else 2**20
     cases.append((f"CSR 1%, d=2^{int(math.log2(d_sparse))}", csr(n, d_sparse, 0.01)))
     return cases
 
 
+def sketch_target(X):
+    """Issue 14's bound on countsketch fit_transform / read, or None."""
+    if sp.issparse(X):
+        return 3.0
+    return 1.5 if X.shape[1] >= 2**14 else None
+
+
+def leverage_target(X):
+    """Issue 14's bound on leverage_fast (m = 2048) / read, or None (dense X only)."""
+    if sp.issparse(X) or X.shape[1] < 2**14:
+        return None
+    return 5.0 if X.shape[1] == 2**14 else 3.5
+
+
+def verdict(values, target, at_most=True):
+    """'<= 1.5: met' / '<= 1.5: missed', judged on the median; '' without a target."""
+    if target is None:
+        return ""
+    median = float(np.median(values))
+    met = median <= target if at_most else median >= target
+    return f"{'<=' if at_most else '>='} {target:g}: {'met' if met else 'missed'}"
+
+
 def bench_sketches(cases, repeats):
     print(f"\n## CountSketch / OSNAP at m = {M}, n = 256: time / one read of X\n")
-    print("fit_transform validates X (one read) and draws S; the kernel is the product alone.\n")
-    print("| X | read (ms) | countsketch fit_transform | countsketch kernel | "
+    print("fit_transform validates X without its finiteness pass (the kernel's pass checks)"
+          " and draws a key; the kernel is the product alone.  A read of CSR sums data and"
+          " indices.\n")
+    print("| X | read (ms) | countsketch fit_transform | target | countsketch kernel | "
           "osnap s=4 fit_transform | scipy X @ S | scipy CWT on X.T |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for label, X in cases:
         sketch = get_reducer("countsketch", n_components=M, random_state=0).fit(X)
         S = sketch.components_
         candidates = {
             "countsketch": fit_transform("countsketch", X, n_components=M),
-            "kernel": lambda X=X, codes=sketch.codes_: apply_sparse_embedding(X, codes, M),
+            "kernel": lambda X=X, key=sketch.key_: apply_sparse_embedding(X, key, M, 1),
             "osnap": fit_transform("osnap", X, n_components=M, s=4),
             "scipy": lambda X=X, S=S: X @ S,
             "cwt": lambda X=X: clarkson_woodruff_transform(X.T, M, rng=0),
         }
         r, base = ratios(candidates, read_of(X), repeats)
-        print(f"| {label} | {base * 1e3:.1f} | " + " | ".join(cell(r[k]) for k in candidates) + " |")
+        target = verdict(r["countsketch"], sketch_target(X))
+        print(f"| {label} | {base * 1e3:.1f} | {cell(r['countsketch'])} | {target} | "
+              + " | ".join(cell(r[k]) for k in list(candidates)[1:]) + " |")
 
 
 def bench_leverage(cases, repeats):
     print("\n## leverage_fast end to end, n = 256: time / one read of X\n")
-    print("| X | read (ms) | m = 2048 | m = auto | 2x jl_components, m = 2048 | "
-          "auto: draws, columns, overestimate |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| X | read (ms) | m = 2048 | target | m = auto | 2x jl_components, m = 2048 | "
+          "auto: s, k, r, draws, columns, overestimate |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, X in cases:
         auto = get_reducer("leverage_fast", random_state=0).fit(X)
         candidates = {
@@ -125,8 +164,11 @@ def bench_leverage(cases, repeats):
                                 jl_components=2 * auto.jl_components_),
         }
         r, base = ratios(candidates, read_of(X), repeats)
-        print(f"| {label} | {base * 1e3:.1f} | " + " | ".join(cell(r[k]) for k in candidates)
-              + f" | {auto.n_draws_}, {auto.n_components_}, {auto.overestimate_:.2f} |")
+        sizes = (f"{auto.sketch_nnz_}, {auto.sketch_components_}, {auto.jl_components_}, "
+                 f"{auto.n_draws_}, {auto.n_components_}, {auto.overestimate_:.2f}")
+        print(f"| {label} | {base * 1e3:.1f} | {cell(r['m'])} | "
+              f"{verdict(r['m'], leverage_target(X))} | {cell(r['auto'])} | {cell(r['2r'])} | "
+              f"{sizes} |")
 
 
 def bench_against_exact(quick, repeats):
@@ -145,18 +187,22 @@ def bench_against_exact(quick, repeats):
 
 
 def bench_gaussian(quick, repeats):
-    n, d = 256, 2**14 if quick else 2**16
-    X = dense(n, d)
-    print(f"\n## gaussian at m = {M}, n = {n}, d = 2^{int(math.log2(d))}\n")
-    sklearn = lambda: GaussianRandomProjection(M, random_state=0).fit_transform(X)
-    candidates = {p: fit_transform("gaussian", X, n_components=M, precision=p)
-                  for p in ("double", "single")}
-    speedup, sklearn_seconds = ratios(candidates, sklearn, repeats)
-    print("| sklearn GaussianRandomProjection (s) | sklearn / gaussian, precision=double | "
-          "sklearn / gaussian, precision=single |")
-    print("| --- | --- | --- |")
-    inverse = {p: 1 / np.asarray(v) for p, v in speedup.items()}
-    print(f"| {sklearn_seconds:.2f} | {cell(inverse['double'])} | {cell(inverse['single'])} |")
+    n = 256
+    print(f"\n## gaussian at m = {M}, n = {n}: speed-up over scikit-learn\n")
+    print("| d | sklearn GaussianRandomProjection (s) | sklearn / gaussian, precision=double | "
+          "target | sklearn / gaussian, precision=single |")
+    print("| --- | --- | --- | --- | --- |")
+    for d in [2**14] if quick else [2**14, 2**16]:
+        X = dense(n, d)
+        sklearn = lambda X=X: GaussianRandomProjection(M, random_state=0).fit_transform(X)
+        candidates = {p: fit_transform("gaussian", X, n_components=M, precision=p)
+                      for p in ("double", "single")}
+        speedup, sklearn_seconds = ratios(candidates, sklearn, repeats)
+        inverse = {p: 1 / np.asarray(v) for p, v in speedup.items()}
+        target = verdict(inverse["double"], 5.0 if d == 2**14 else None, at_most=False)
+        print(f"| 2^{int(math.log2(d))} | {sklearn_seconds:.2f} | {cell(inverse['double'])} | "
+              f"{target} | {cell(inverse['single'])} |")
+        del X
 
 
 def bench_slope(quick, repeats):

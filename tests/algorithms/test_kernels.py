@@ -9,7 +9,8 @@ from _matrices import layouts, one_blas_thread  # noqa: F401
 from attnbench.algorithms import get_reducer
 from attnbench.algorithms._kernels import apply_sparse_embedding
 from attnbench.algorithms._normals import normal_rows
-from attnbench.algorithms._sparse_embedding import embedding_codes, embedding_matrix
+from attnbench.algorithms._sparse_embedding import embedding_matrix
+from attnbench.validation import check_matrix
 
 
 def sparse_X(n, d, seed, density=0.3):
@@ -21,10 +22,11 @@ def sparse_X(n, d, seed, density=0.3):
 @pytest.mark.parametrize("n", [1, 6, 7])
 def test_embedding_is_X_times_S_bitwise_in_every_layout(s, n):
     X = sparse_X(n, 300, seed=n).toarray()
-    codes = embedding_codes(300, 12 * s, s, np.random.default_rng(s))
-    S = embedding_matrix(codes, 12 * s).toarray()
+    S = embedding_matrix(s, 300, 12 * s, s).toarray()
     assert np.all((S != 0).sum(axis=1) == s) and np.all(np.abs(S[S != 0]) == 1 / np.sqrt(s))
-    outputs = {k: apply_sparse_embedding(Xk, codes, 12 * s) for k, Xk in layouts(X).items()}
+    # One nonzero in each block of 12 columns.
+    assert np.all((S.reshape(300, s, 12) != 0).sum(axis=2) == 1)
+    outputs = {k: apply_sparse_embedding(Xk, s, 12 * s, s) for k, Xk in layouts(X).items()}
     np.testing.assert_allclose(outputs["C"], X @ S, rtol=1e-13, atol=1e-13)
     for name, Y in outputs.items():
         assert Y.dtype == np.float64 and Y.shape == (n, 12 * s)
@@ -48,18 +50,70 @@ def test_non_canonical_sparse_input_gives_the_canonical_result(fmt):
     X = sparse_X(5, 40, seed=1)
     messy = non_canonical(X, "csr").tocoo() if fmt == "coo" else non_canonical(X, fmt)
     assert fmt == "coo" or not messy.has_canonical_format
-    codes = embedding_codes(40, 8, 2, np.random.default_rng(0))
-    expected = apply_sparse_embedding(X.toarray(), codes, 8)
-    np.testing.assert_array_equal(apply_sparse_embedding(messy, codes, 8), expected)
+    expected = apply_sparse_embedding(X.toarray(), 0, 8, 2)
+    np.testing.assert_array_equal(apply_sparse_embedding(messy, 0, 8, 2), expected)
 
 
 def test_float32_input_accumulates_in_float64():
     X = sparse_X(4, 500, seed=2).toarray().astype(np.float32)
-    codes = embedding_codes(500, 16, 1, np.random.default_rng(3))
-    Y = apply_sparse_embedding(X, codes, 16)
-    S = embedding_matrix(codes, 16)
+    Y = apply_sparse_embedding(X, 3, 16, 1)
+    S = embedding_matrix(3, 500, 16, 1)
     assert Y.dtype == np.float64
     np.testing.assert_allclose(Y, X.astype(np.float64) @ S.toarray(), rtol=1e-13, atol=1e-12)
+
+
+def test_sparse_input_is_hashed_where_it_has_entries_whatever_d():
+    """S depends on (key, j) only: CSR input costs O(s nnz(X)), so a 2^40-feature X with
+    a few entries embeds like its first 64 features, and no d-sized array is made."""
+    small = sparse_X(3, 64, seed=6, density=0.2).tocsr()
+    huge = sp.csr_matrix((small.data, small.indices, small.indptr), shape=(3, 2**40))
+    for s in (1, 3):
+        expected = apply_sparse_embedding(small.toarray(), 9, 6 * s, s)
+        np.testing.assert_array_equal(apply_sparse_embedding(huge, 9, 6 * s, s), expected)
+    Y = get_reducer("countsketch", n_components=8, random_state=0).fit_transform(huge)
+    assert Y.shape == (3, 8) and np.any(Y)
+
+
+def test_codes_are_uniform_and_signs_fair():
+    """Each feature lands in each column of its block with probability 1/block and gets
+    each sign with probability 1/2: chi-square over 2^16 features, and the sign count
+    within 5 standard deviations."""
+    S = embedding_matrix(123, 2**16, 64, 4).tocoo()
+    columns = np.bincount(S.col, minlength=64)
+    assert stats.chisquare(columns).pvalue > 1e-3
+    assert abs((S.data > 0).sum() - S.nnz / 2) < 5 * np.sqrt(S.nnz / 4)
+    other = embedding_matrix(124, 2**16, 64, 4)
+    assert (other != S.tocsr()).nnz > 0.9 * S.nnz
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csc", "coo"])
+def test_fit_transform_finds_nan_and_inf_in_its_own_pass(layout, bad):
+    """fit_transform skips validation's finiteness read; the kernel's pass must raise the
+    very error that validation raises, in every layout and at m = 0."""
+    X = sparse_X(5, 60, seed=7).toarray()
+    X[3, 41] = bad
+    Xk = layouts(X)[layout]
+    with pytest.raises(ValueError) as expected:
+        check_matrix(Xk)
+    for name, params in [("countsketch", {"n_components": 8}), ("countsketch", {"n_components": 0}),
+                         ("osnap", {"n_components": 8, "s": 2}),
+                         ("leverage_fast", {"n_components": 20})]:
+        with pytest.raises(ValueError) as raised:
+            get_reducer(name, random_state=0, **params).fit_transform(Xk)
+        assert str(raised.value) == str(expected.value), name
+    # Finite X whose sketch overflows is valid input, as it is for validation.
+    huge = np.full((2, 4), 1e308)
+    Y = get_reducer("countsketch", n_components=1, random_state=0).fit_transform(huge)
+    assert np.isinf(Y).all()
+
+
+def test_sketch_sizes_the_codes_cannot_hold_are_refused_at_fit():
+    X = sparse_X(3, 20, seed=8)
+    with pytest.raises(ValueError, match="n_components must be below 2\\^31"):
+        get_reducer("countsketch", n_components=2**31, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"n_components \(10\) must be a multiple of s \(4\)"):
+        apply_sparse_embedding(X.tocsr(), 0, 10, 4)
 
 
 @pytest.mark.parametrize("name,params", [("countsketch", {}), ("osnap", {"s": 4})])

@@ -39,7 +39,7 @@ BREAKS = {
     },
     "skips_validation": {f"bad_input:{case}": rf"fit\(X {case}\)" for case in BAD_INPUTS},
     "skips_param_checks": {
-        "bad_params:n_components": r"n_components=-1 raised OverflowError",
+        "bad_params:n_components": r"n_components=-1 raised (OverflowError|no error)",
         "bad_params:eps": r"eps=0.0 raised ZeroDivisionError",
         "bad_params:delta": r"delta=1.5 raised no error",
     },

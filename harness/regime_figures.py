@@ -20,6 +20,7 @@ from attnbench.figures import log_axes, text
 
 MAX_SERIES = 8
 MAX_PLANES = 4
+_NONE = "#cccccc"  # the colour of a point where no variant reached the target
 _AXIS_LABELS = {
     "dataset.n": "n (tokens)",
     "dataset.d": "d (features)",
@@ -45,7 +46,8 @@ def _cell_text(row):
 def regime_map(planes):
     """One heatmap per plane (:func:`attnbench.regime.planes`, the first MAX_PLANES): n
     down, the other moving axis across, each square coloured by the winning reducer and
-    labelled with its margin over the runner-up ('none': no variant reached the target)."""
+    labelled with its margin over the runner-up (grey 'none': no variant reached the
+    target; white: the run has no cell there)."""
     planes = planes[:MAX_PLANES]
     if not planes:
         return None
@@ -56,21 +58,22 @@ def regime_map(planes):
     for ax, (fixed, value, family, r, part) in zip(axes, planes):
         across = "dataset.density" if fixed == "dataset.d" else "dataset.d"
         rows, cols = sorted(part["dataset.n"].unique()), sorted(part[across].unique())
-        codes = np.full((len(rows), len(cols)), -1)
+        # NaN: no cell at that point (white); 0: nothing reached the target (grey)
+        codes = np.full((len(rows), len(cols)), np.nan)
         for row in part.to_dict("records"):
             i, j = rows.index(row["dataset.n"]), cols.index(row[across])
-            if isinstance(row["reducer"], str):
-                codes[i, j] = won.index(row["reducer"])
+            won_by = row["reducer"]
+            codes[i, j] = won.index(won_by) + 1 if isinstance(won_by, str) else 0
             ax.text(j, i, text(_cell_text(row)), ha="center", va="center", fontsize=7)
-        cmap = ListedColormap(["#dddddd"] + [colours[r] for r in won])
-        ax.imshow(codes + 1, cmap=cmap, vmin=0, vmax=len(won), aspect="auto")
+        cmap = ListedColormap([_NONE] + [colours[r] for r in won]).with_extremes(bad="white")
+        ax.imshow(np.ma.masked_invalid(codes), cmap=cmap, vmin=0, vmax=len(won), aspect="auto")
         ax.set_xticks(range(len(cols)), [_tick(c) for c in cols])
         ax.set_yticks(range(len(rows)), [_tick(n) for n in rows])
         ax.set(xlabel=_AXIS_LABELS[across], ylabel=_AXIS_LABELS["dataset.n"])
         name = _AXIS_LABELS[fixed].split(" ")[0]
         ax.set_title(text(f"{family}, r={r:g}, {name}={_tick(value)}"), fontsize=9)
     handles = [Patch(color=colours[r], label=text(r)) for r in won]
-    handles.append(Patch(color="#dddddd", label="none reached the target"))
+    handles.append(Patch(color=_NONE, label="none reached the target"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
                fontsize=8, title="fastest to the target")  # fmt: skip
     fig.suptitle("Fastest to the target error (label: margin over the runner-up)", fontsize=11)

@@ -74,3 +74,20 @@ def test_auto_sizes_panels_hold_at_most_eight_reducers():
         ys = np.concatenate([line.get_ydata() for line in ax.get_lines()[:-1]])
         low, high = ax.get_ylim()
         assert low < ys.min() and ys.max() < high
+
+
+def test_a_missing_point_is_white_and_a_point_nobody_reaches_is_grey():
+    cells = regime_cells()
+    gone = (cells["dataset.n"] == 4096) & (cells["dataset.density"] == 1e-2)
+    nobody = (cells["dataset.n"] == 256) & (cells["dataset.density"] == 1e-3)
+    cells = cells[~gone]
+    cells.loc[nobody & cells["reducer"].isin(["svd", "leverage_fast"]), "skill"] = 0.5
+    table = regime.winners(regime.point_medians(cells))
+    fig = regime_figures.regime_map(regime.planes(table))
+    fig, _ = rendered(fig)
+    (image,) = fig.axes[0].get_images()
+    codes = image.get_array()
+    assert codes.mask[2, 1] and codes.mask.sum() == 1  # n = 4096, density 1e-2: no cell
+    assert codes[0, 0] == 0 and (codes[~codes.mask] > 0).sum() == 4  # n = 256, 1e-3: none
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels.count("none") == 1 and len(labels) == 5

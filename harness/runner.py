@@ -30,12 +30,13 @@ import os
 import time
 import traceback
 import tracemalloc
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from attnbench.algorithms import get_reducer, get_reducer_class
+from attnbench.algorithms import AutoSizeWarning, get_reducer, get_reducer_class
 from attnbench.asymmetric import fit_shared
 from attnbench.config import SETTINGS
 from attnbench.datasets import attention_inputs
@@ -190,7 +191,9 @@ def execute_cell(cell, state):
         if len(inputs) == 1
         else (lambda r: fit_shared(r, *inputs))
     )
-    with state.threadpools.limit(limits=settings["threads"]):
+    # An auto size >= d is stored with the cell (auto_reaches_d), not warned once per run.
+    with state.threadpools.limit(limits=settings["threads"]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", AutoSizeWarning)
         peak, warmups = _warm_up(reduce, make, settings["warmup"], rules["time_budget"])
         reducer, Y, times = _timed_rounds(reduce, make, rules, started)
     q1, median, q3 = np.percentile(times, [25, 50, 75])

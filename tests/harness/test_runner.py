@@ -4,13 +4,14 @@ test nothing), and the sizes a cell records."""
 
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 
 from _support import isolated_registry
 from attnbench import api, runner
-from attnbench.algorithms import load_plugin
+from attnbench.algorithms import AutoSizeWarning, load_plugin
 from attnbench.config import parse_config
 from attnbench.grid import make_cells
 from attnbench.runner import WorkerState, execute_cell, next_round
@@ -175,3 +176,27 @@ def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     lev = sized.loc[("leverage_exact", 65536, 0)]
     assert lev["m_auto"] > 16 and not lev["passthrough"] and lev["m"] <= 16
     assert (sized["auto_reaches_d"] == (sized["m_auto"] >= sized.index.get_level_values(1))).all()
+
+
+def test_an_auto_size_beyond_d_is_stored_not_warned(tmp_path):
+    text = textwrap.dedent(
+        """
+        name = "auto"
+        [settings]
+        repeats = 1
+        warmup = 1
+        [[experiment]]
+        name = "e"
+        [experiment.datasets]
+        family = "gaussian"
+        n = 8
+        d = 64
+        [experiment.reducers.gaussian]
+        """
+    )
+    (cell,) = make_cells(parse_config(text))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = execute_cell(cell, WorkerState(str(tmp_path / "cache")))
+    assert result["auto_reaches_d"] and result["passthrough"] and result["m_auto"] > 64
+    assert not [w for w in caught if issubclass(w.category, AutoSizeWarning)]

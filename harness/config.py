@@ -20,8 +20,9 @@ parameter grids::
     [experiment.reducers.zero]
 
 ``all_reducers = true`` in an experiment adds every registered reducer not listed,
-with its defaults; ``[experiment.settings]`` overrides per-cell settings
-(repeats, warmup, timeout, threads, input_format) for that experiment.  Errors name the file, the key and what was expected.
+with its defaults; ``[experiment.settings]`` overrides the per-experiment settings
+(repeats, timeout, replicates, draws, ...; the ``cell``, ``grid`` and ``keyed`` rows of
+SETTINGS) for that experiment.  Errors name the file, the key and what was expected.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class Setting:
     """One sweep setting: its default, accepted type, check, the expectation an error
     names, and its scope: ``run`` (one value for the whole run), ``cell`` (an experiment
     may override it; not part of the cell key, since it does not change a finished
-    result) or ``keyed`` (an experiment may override it, and it changes what a cell
-    measures, so it is part of the cell key)."""
+    result), ``grid`` (an experiment may override it; it decides how many cells the
+    experiment has, each named by its own seed in its key, so the first replicate or
+    draw keeps the key it has without the setting) or ``keyed`` (an experiment may
+    override it, and it changes what a cell measures, so it is part of the cell key)."""
 
     default: object
     kind: type | tuple
@@ -55,13 +58,38 @@ class Setting:
     scope: str
 
 
-# The one settings table: adding a setting is adding a row.
+# The one settings table: adding a setting is adding a row.  The timing protocol
+# (attnbench.runner): warm-up runs, then timed rounds, at most ``repeats``, at least
+# ``min_repeats`` where the cell's timeout affords them, and no more once the rounds
+# have used ``time_budget`` seconds (asv's (min_repeat, max_repeat, max_time)).
 SETTINGS = {
     "root_seed": Setting(0, int, lambda v: v >= 0, "an int >= 0", "run"),
-    "replicates": Setting(1, int, lambda v: v >= 1, "an int >= 1", "run"),
+    "replicates": Setting(
+        1, int, lambda v: v >= 1, "an int >= 1 (dataset seeds per grid point)", "grid"
+    ),
+    "draws": Setting(
+        1,
+        int,
+        lambda v: v >= 1,
+        "an int >= 1 (independent random_state draws of each randomized reducer)",
+        "grid",
+    ),
     "max_dataset_bytes": Setting(2**31, int, lambda v: v > 0, "an int > 0 (bytes)", "run"),
     "timeout": Setting(120.0, (int, float), lambda v: v > 0, "seconds > 0", "cell"),
-    "repeats": Setting(3, int, lambda v: v >= 1, "an int >= 1", "keyed"),
+    "min_repeats": Setting(
+        3, int, lambda v: v >= 1, "an int >= 1 (timed rounds where the timeout affords)", "cell"
+    ),
+    "time_budget": Setting(
+        20.0, (int, float), lambda v: v > 0, "seconds > 0 (of timed rounds per cell)", "cell"
+    ),
+    "spectral": Setting(
+        True,
+        bool,
+        lambda v: True,
+        "true or false (false: no spectral_eps, which costs two n^3 eigensolvers)",
+        "cell",
+    ),
+    "repeats": Setting(3, int, lambda v: v >= 1, "an int >= 1 (at most, per cell)", "keyed"),
     "warmup": Setting(1, int, lambda v: v >= 0, "an int >= 0", "keyed"),
     "threads": Setting(1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)", "keyed"),
     "input_format": Setting(
@@ -83,7 +111,7 @@ SETTINGS = {
     ),
 }
 # Settings an experiment may override, and those of them that are part of each cell's key.
-CELL_SETTINGS = tuple(k for k, s in SETTINGS.items() if s.scope in ("cell", "keyed"))
+CELL_SETTINGS = tuple(k for k, s in SETTINGS.items() if s.scope != "run")
 KEYED_SETTINGS = tuple(k for k, s in SETTINGS.items() if s.scope == "keyed")
 DATASET_AXES = {
     "family": (str,),
@@ -145,7 +173,8 @@ def _check_setting(source, key, value):
     if key not in SETTINGS:
         raise ConfigError(source, f"settings.{key}", f"unknown setting; known: {sorted(SETTINGS)}")
     setting = SETTINGS[key]
-    if isinstance(value, bool) or not isinstance(value, setting.kind) or not setting.check(value):
+    wrong_bool = isinstance(value, bool) != (setting.kind is bool)  # True is an int too
+    if wrong_bool or not isinstance(value, setting.kind) or not setting.check(value):
         raise ConfigError(source, f"settings.{key}", f"expected {setting.expected}, got {value!r}")
     return value
 
@@ -272,7 +301,7 @@ def parse_config(text, source="<config>"):
         if "datasets" not in exp:
             raise ConfigError(source, f"{where}.datasets", "missing [experiment.datasets]")
         axes, zipped, shared = _parse_datasets(
-            source, f"{where}.datasets", exp["datasets"], settings
+            source, f"{where}.datasets", exp["datasets"], {**settings, **overrides}
         )
         reducers = _parse_reducers(
             source, f"{where}.reducers", exp.get("reducers", {}), exp.get("all_reducers", False)

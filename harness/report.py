@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from attnbench import claims as paper_claims
-from attnbench import figures, tables
+from attnbench import figures, regime, regime_figures, tables
 from attnbench.claims import PAPER_REGIME_R
 from attnbench.fits import analyse
 from attnbench.intervals import LEVEL
@@ -191,6 +191,102 @@ def pareto_section(ctx):
             "Median time against error over r, one point per reducer variant, per dataset; "
             "the black step line is the Pareto front.",
         )
+    ]
+
+
+_REGIME_RULE = (
+    "Per dataset point (family, r, n, d, density; seeds and draws pooled), the reducer "
+    f"variant that reaches skill >= {regime.SKILL_TARGET:g} and err/r <= "
+    f"{regime.ERR_OVER_R_TARGET:g} (medians over the point's cells) in the least median "
+    "time, and its margin: the time of the fastest variant of another reducer that "
+    f"reaches the target, over the winner's. Only cells timed in >= {regime.MIN_ROUNDS} "
+    "rounds count."
+)
+
+
+@section("Who wins where: the regime map", 35)
+def regime_section(ctx):
+    table = regime.winners(regime.point_medians(ctx.cells))
+    if table.empty:
+        return []
+    wins = table["reducer"].fillna("(none)").value_counts()
+    summary = ", ".join(f"{name} {count}" for name, count in wins.items())
+    blocks = [
+        Paragraph(f"{_REGIME_RULE} Points won, of {len(table)}: {summary}."),
+        ctx.figure(
+            "regime_map",
+            regime_figures.regime_map(regime.planes(table)),
+            "The fastest reducer reaching the target at each (n, density) for a fixed d and "
+            "each (n, d) for a fixed density; the label gives the margin over the runner-up.",
+        ),
+        ctx.table("regime_map", table, "The fastest reducer that reaches the target, per point"),
+    ]
+    return blocks + _crossover_blocks(ctx)
+
+
+def _crossover_blocks(ctx):
+    table = regime.crossover(ctx.cells)
+    if table.empty:
+        return []
+    return [
+        Paragraph(
+            f"Crossover: along n, the time of {regime.FAST} over that of the exact Gram "
+            f"route ({regime.EXACT}); n* is where the ratio crosses 1 (log-log "
+            f"interpolation), with a bootstrap {LEVEL:.0%} interval over the timed rounds. "
+            + " ".join(_crossover_sentence(row) for row in table.to_dict("records"))
+        ),
+        ctx.figure(
+            "crossover",
+            regime_figures.crossover(regime.ratio_curves(ctx.cells), table),
+            f"Time of {regime.FAST} over {regime.EXACT} against n, per line along n; "
+            "bars: n* and its interval.",
+        ),
+        ctx.table("crossover", table, f"The crossover n* of {regime.FAST} and {regime.EXACT}"),
+    ]
+
+
+def _crossover_sentence(row):
+    where = (
+        f"{row['fast']} on {row['dataset.family']} (d = {row['dataset.d']}, density "
+        f"{row['dataset.density']:g}): ratio {row['ratio_at_n_min']:.3g} at n = "
+        f"{row['n_min']}, {row['ratio_at_n_max']:.3g} at n = {row['n_max']}"
+    )
+    if row["direction"] is None:
+        return (
+            f"{where}; no crossover in that range (resamples that cross: "
+            f"{row['crossing_share']:.0%})."
+        )
+    return (
+        f"{where}; {row['direction']} than {regime.EXACT} from n* = {row['n_star']:.4g} "
+        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (resamples that cross the same "
+        f"way: {row['crossing_share']:.0%})."
+    )
+
+
+@section("Auto sizes: where each bound starts to compress", 36)
+def auto_size_section(ctx):
+    if "m_auto" not in ctx.cells:
+        return []
+    sizes = regime.auto_sizes(ctx.cells)
+    if sizes.empty:
+        return []
+    return [
+        Paragraph(
+            "m_auto is the m that each reducer's 'auto' bound asks for at the run's eps and "
+            "delta (recorded whatever size a cell ran at). m_auto / d >= 1: at its own size "
+            "the reducer does not compress X (a projection then returns X itself). The onset "
+            "is the smallest d swept from which on the bound compresses."
+        ),
+        ctx.figure(
+            "auto_sizes",
+            regime_figures.auto_sizes(sizes),
+            "m_auto / d against n and against d, per reducer (median over dataset families).",
+        ),
+        ctx.table(
+            "compression_onset",
+            regime.compression_onset(sizes),
+            "Per reducer, family and n: the bound's m and the d from which it compresses",
+        ),
     ]
 
 

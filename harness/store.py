@@ -22,7 +22,10 @@ import pandas as pd
 from attnbench.facts import ReducerFacts, RunFacts
 
 # 2: runs.plan, runs.plugins, runs.rules_version and the run_reducers table
-SCHEMA_VERSION = 2
+# 3: cells.draw, cells.experiments (every experiment whose grid holds the cell), the
+#    timing protocol's rounds and warmup_rounds, and the reducer's sizes (m_auto,
+#    auto_reaches_d, passthrough)
+SCHEMA_VERSION = 3
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -58,20 +61,27 @@ CREATE TABLE IF NOT EXISTS cells (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     key TEXT NOT NULL,
     experiment TEXT NOT NULL,
+    experiments TEXT NOT NULL,
     dataset TEXT NOT NULL,
     dataset_key TEXT NOT NULL,
     dataset_stats TEXT,
     reducer TEXT NOT NULL,
     params TEXT NOT NULL,
     seed INTEGER NOT NULL,
+    draw INTEGER NOT NULL,
     settings TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'timeout')),
     error TEXT,
     metrics TEXT,
     times TEXT,
+    rounds INTEGER,
+    warmup_rounds INTEGER,
     time_median REAL,
     time_iqr REAL,
     peak_bytes INTEGER,
+    m_auto INTEGER,
+    auto_reaches_d INTEGER,
+    passthrough INTEGER,
     blas_threads INTEGER,
     concurrency INTEGER,
     worker TEXT,
@@ -80,6 +90,13 @@ CREATE TABLE IF NOT EXISTS cells (
 );
 CREATE INDEX IF NOT EXISTS cells_run ON cells (run_id);
 """
+
+
+# Columns of the cells table taken as they are from a result dict (attnbench.runner).
+_RESULT_COLUMNS = (
+    "error", "rounds", "warmup_rounds", "time_median", "time_iqr", "peak_bytes",
+    "blas_threads", "m_auto", "auto_reaches_d", "passthrough",
+)  # fmt: skip
 
 
 class StoreError(RuntimeError):
@@ -197,35 +214,32 @@ class Store:
 
     def save_cell(self, run_id, cell, result, concurrency=1, worker="local"):
         """Store one finished cell in one transaction (replacing a failed attempt)."""
+        row = {
+            "run_id": run_id,
+            "key": cell.key,
+            "experiment": cell.experiment,
+            "experiments": json.dumps(list(cell.experiments or (cell.experiment,))),
+            "dataset": json.dumps(cell.dataset.to_dict(), sort_keys=True),
+            "dataset_key": cell.dataset.key(),
+            "dataset_stats": _json_or_none(result.get("dataset_stats")),
+            "reducer": cell.reducer,
+            "params": json.dumps(dict(cell.params), sort_keys=True),
+            "seed": cell.seed,
+            "draw": cell.draw,
+            "settings": json.dumps(dict(cell.settings), sort_keys=True),
+            "status": result["status"],
+            "metrics": _json_or_none(result.get("metrics")),
+            "times": _json_or_none(result.get("times")),
+            "concurrency": concurrency,
+            "worker": worker,
+            "finished": time.time(),
+        }
+        row |= {column: result.get(column) for column in _RESULT_COLUMNS}
         with self._transaction():
             self.db.execute(
-                "INSERT OR REPLACE INTO cells (run_id, key, experiment, dataset, dataset_key,"
-                " dataset_stats, reducer, params, seed, settings, status, error, metrics, times,"
-                " time_median, time_iqr, peak_bytes, blas_threads, concurrency, worker, finished)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    cell.key,
-                    cell.experiment,
-                    json.dumps(cell.dataset.to_dict(), sort_keys=True),
-                    cell.dataset.key(),
-                    _json_or_none(result.get("dataset_stats")),
-                    cell.reducer,
-                    json.dumps(dict(cell.params), sort_keys=True),
-                    cell.seed,
-                    json.dumps(dict(cell.settings), sort_keys=True),
-                    result["status"],
-                    result.get("error"),
-                    _json_or_none(result.get("metrics")),
-                    _json_or_none(result.get("times")),
-                    result.get("time_median"),
-                    result.get("time_iqr"),
-                    result.get("peak_bytes"),
-                    result.get("blas_threads"),
-                    concurrency,
-                    worker,
-                    time.time(),
-                ),
+                f"INSERT OR REPLACE INTO cells ({', '.join(row)})"
+                f" VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
             )
 
     def finish_run(self, run_id, status="finished"):
@@ -320,6 +334,12 @@ def flatten_cells(raw):
         frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
     df = pd.concat(frames, axis=1)
     df["times"] = [json.loads(v) if isinstance(v, str) else [] for v in raw["times"]]
+    df["experiments"] = [json.loads(v) for v in raw["experiments"]]
+    # SQLite has no booleans and NULL makes an integer column float: nullable types
+    # keep "no auto bound" (NA) apart from False and m_auto an integer.
+    for column, kind in (("m_auto", "Int64"), ("auto_reaches_d", "boolean"),
+                         ("passthrough", "boolean"), ("rounds", "Int64")):  # fmt: skip
+        df[column] = df[column].astype(kind)
     return df
 
 

@@ -18,6 +18,7 @@ light.
 from __future__ import annotations
 
 import ast
+import collections
 import gc
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ import pickle
 import select
 import sys
 import threading
+import time
 from pathlib import Path
 
 # Workers fork from a clean server that has already imported the harness (about 1.5 s
@@ -180,9 +182,55 @@ class WorkerProcess:
         """The result dict (with the worker's ``pid``) of a Cell or of a pickled Cell
         (bytes); crashes and timeouts become results too."""
         self.start()
-        pid = self.process.pid
         self.conn.send_bytes(cell if isinstance(cell, bytes) else pickle.dumps(cell))
-        if not self.conn.poll(timeout):
+        return self._receive(timeout)
+
+    def run_all(self, cells):
+        """Yield ``(cell, result)`` for each Cell, in order, with the next cell already
+        queued in the worker's pipe while one runs: the worker goes from cell to cell
+        without waiting for the client, which stores the previous result meanwhile.  A
+        cell's timeout counts from the previous result.  A worker killed after a timeout
+        or a crash takes the queued cell, not yet started, with it: the fresh worker gets
+        it again."""
+        cells = iter(cells)
+        queued = collections.deque()
+
+        def fill():
+            while len(queued) < 2 and (cell := next(cells, None)) is not None:
+                queued.append(cell)
+                if not self._deliver(cell):
+                    self._kill()  # found dead: restarted below, queued cells sent again
+
+        self.start()
+        fill()
+        since = time.monotonic()
+        while queued:
+            if self.process is None:
+                self.start()
+                for cell in queued:
+                    self._deliver(cell)
+                since = time.monotonic()
+            cell = queued[0]
+            result = self._receive(cell.timeout, since)
+            since = time.monotonic()
+            queued.popleft()
+            fill()
+            yield cell, result
+
+    def _deliver(self, cell):
+        """Send a Cell to the worker; False when its pipe is broken (it died)."""
+        try:
+            self.conn.send_bytes(pickle.dumps(cell))
+            return True
+        except OSError:  # BrokenPipeError, or the end already closed by _kill
+            return False
+
+    def _receive(self, timeout, since=None):
+        """The result of the cell the worker runs, or a timeout or death result; the
+        ``timeout`` counts from ``since`` (time.monotonic(); default now)."""
+        pid = self.process.pid
+        waited = 0.0 if since is None else time.monotonic() - since
+        if not self.conn.poll(max(timeout - waited, 0.0)):
             self._kill()
             return {
                 "status": "timeout",

@@ -235,3 +235,68 @@ def unresolved_links(state, page_path):
         elif url.fragment and target == page_path and url.fragment not in state["ids"]:
             missing.append(f"{href} (no element with that id)")
     return missing
+
+
+# --- synthetic cells for the regime analysis (attnbench.regime) ---------------------------
+
+
+def variant_cells(points, *, reducer, variant=None, noise=0.0, repeats=5, seed=0, **columns):
+    """synthetic_cells of one reducer variant, noise-free by default, with ``variant``."""
+    frame = synthetic_cells(
+        points, noise=noise, repeats=repeats, seed=seed, reducer=reducer, **columns
+    )
+    frame["variant"] = variant or reducer
+    return frame
+
+
+def cells_frame(*frames):
+    """Frames of variant_cells as one cells frame, each row with its own key."""
+    out = pd.concat(frames, ignore_index=True)
+    out["key"] = [f"k{i}" for i in range(len(out))]
+    return out
+
+
+REGIME_D = 2**20
+REGIME_GRID = [
+    {"n": n, "d": REGIME_D, "density": rho} for n in (256, 1024, 4096) for rho in (1e-3, 1e-2)
+]
+REGIME_NS = (256, 512, 1024, 2048, 4096)
+
+
+def regime_svd_time(p):
+    """The Gram route: sum_i nnz(X_i)^2 + n^3 (constants made up)."""
+    return 1e-9 * p["d"] * (p["n"] * p["density"]) ** 2 + 1e-11 * p["n"] ** 3
+
+
+def regime_fast_time(p):
+    """Input-sparsity time: nnz(X) (constant made up)."""
+    return 2e-8 * p["n"] * p["d"] * p["density"]
+
+
+def regime_cells():
+    """On REGIME_GRID: svd exact (skill 1), leverage_fast good enough (skill 0.95), uniform
+    fastest but never good enough (skill 0.5), countsketch timed once (so not timed)."""
+    grid = REGIME_GRID
+    return cells_frame(
+        variant_cells([p | {"time": regime_svd_time(p)} for p in grid], reducer="svd",
+                      skill=1.0, attn_err_over_r=1e-12),
+        variant_cells([p | {"time": regime_fast_time(p)} for p in grid],
+                      reducer="leverage_fast", variant="leverage_fast(n_components=4096)",
+                      skill=0.95, attn_err_over_r=1e-4),
+        variant_cells([p | {"time": 1e-4} for p in grid], reducer="uniform", skill=0.5,
+                      attn_err_over_r=1e-3),
+        variant_cells([p | {"time": 1e-5} for p in grid], reducer="countsketch", skill=0.99,
+                      attn_err_over_r=1e-5, repeats=1),
+    )  # fmt: skip
+
+
+def crossover_cells(ratio_at_1, noise):
+    """Along REGIME_NS: t(leverage_fast) = c n, t(svd) = c n^2 / ratio_at_1, so the ratio
+    is ratio_at_1 / n and crosses 1 at n* = ratio_at_1."""
+    line = [{"n": n, "d": REGIME_D, "density": 1e-3} for n in REGIME_NS]
+    return cells_frame(
+        variant_cells([p | {"time": 1e-6 * p["n"]} for p in line], reducer="leverage_fast",
+                      variant="leverage_fast(n_components=2048)", noise=noise, seed=1),
+        variant_cells([p | {"time": 1e-6 * p["n"] ** 2 / ratio_at_1} for p in line],
+                      reducer="svd", noise=noise, seed=2),
+    )  # fmt: skip

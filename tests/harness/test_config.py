@@ -128,18 +128,23 @@ def _keys(text):
 
 def test_a_settings_scope_decides_override_and_key():
     """One table: ``run`` settings cannot be overridden per experiment, ``cell`` ones can
-    but leave the cell key alone, ``keyed`` ones change it."""
-    assert {s.scope for s in SETTINGS.values()} == {"run", "cell", "keyed"}
+    but leave the cell key alone, ``grid`` ones add cells and keep the keys of those
+    there were, ``keyed`` ones change them."""
+    assert {s.scope for s in SETTINGS.values()} == {"run", "cell", "grid", "keyed"}
     assert set(KEYED_SETTINGS) < set(CELL_SETTINGS) < set(SETTINGS)
     base = _keys(GOOD)
+    value = {"timeout": 9, "repeats": 7, "warmup": 0, "threads": 2, "qk_correlation": 0.1}
+    value |= {"input_format": '"csr"', "attention": '"asymmetric"', "replicates": 2}
+    value |= {"draws": 3, "min_repeats": 1, "time_budget": 0.5, "spectral": "false"}
+    assert set(value) == set(CELL_SETTINGS)
     for name in CELL_SETTINGS:
-        value = {"timeout": 9, "repeats": 7, "warmup": 0, "threads": 2, "qk_correlation": 0.1}
-        value |= {"input_format": '"csr"', "attention": '"asymmetric"'}
         text = GOOD.replace(
             'name = "e"\n', f'name = "e"\nsettings = {{ {name} = {value[name]} }}\n'
         )
-        keyed = _keys(text) != base
-        assert keyed == (SETTINGS[name].scope == "keyed"), name
+        keys = _keys(text)
+        scope = SETTINGS[name].scope
+        assert (keys == base) == (scope == "cell"), name
+        assert (base < keys) == (scope == "grid"), name
     for name in set(SETTINGS) - set(CELL_SETTINGS):
         text = GOOD.replace('name = "e"\n', f'name = "e"\nsettings = {{ {name} = 1 }}\n')
         with pytest.raises(ConfigError, match="not a per-experiment setting"):

@@ -23,6 +23,8 @@ REPORT_STAGE = {
         "figures",
         "fits",
         "intervals",
+        "regime",
+        "regime_figures",
         "render",
         "report",
         "store",

@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from _support import gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.linalg import attention, gram
-from attnbench.metrics import METRICS, AttentionReference, evaluate, metric_names
+from attnbench.metrics import LEAK_RTOL, METRICS, AttentionReference, evaluate, metric_names
 
 
 def test_attention_rows_are_probability_vectors():
@@ -65,6 +65,13 @@ def test_spectral_eps_on_rank_deficient_x():
     # A column outside range(XX^T): no eps bounds YY^T above by (1+eps)XX^T.
     leak = np.hstack([X, 1e-3 * rng.standard_normal((8, 1))])
     assert evaluate(ref, leak)["spectral_eps"] == np.inf
+    # Spectral, not Frobenius: five orthogonal leaks, each (and so the spectral norm)
+    # under the tolerance, together (in Frobenius norm) over it, leave eps finite.
+    null = np.linalg.svd(X)[0][:, 3:]  # an orthonormal basis of the 5 directions left
+    tiny = np.sqrt(0.5 * LEAK_RTOL * ref.lambda_max)
+    assert 5 * tiny**2 > LEAK_RTOL * ref.lambda_max
+    assert evaluate(ref, np.hstack([X, tiny * null]))["spectral_eps"] == pytest.approx(0, abs=1e-6)
+    assert evaluate(ref, np.hstack([X, 3 * tiny * null]))["spectral_eps"] == np.inf
 
 
 def test_metrics_equal_for_dense_and_sparse_x():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from _support import HOSTILE, HOSTILE_PARAM
+from _support import HOSTILE, HOSTILE_PARAM, store_synthetic_run
 from attnbench import api
 from attnbench.cli import main
 from attnbench.config import parse_config
@@ -25,6 +25,7 @@ TINY = textwrap.dedent(
     warmup = 1
     [[experiment]]
     name = "scaling-d"
+    settings = { repeats = 5 }
     [experiment.datasets]
     family = "gaussian"
     n = 16
@@ -40,7 +41,7 @@ TINY = textwrap.dedent(
     family = ["gaussian", "coherent"]
     n = 16
     d = 512
-    r = [0.05, 0.5]
+    r = [0.01, 0.05, 0.5, 5.0]
     [experiment.reducers.zero]
     [experiment.reducers.svd]
     [experiment.reducers.uniform]
@@ -105,3 +106,11 @@ def hostile_report(tiny_cells, tiny_info, tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile")
     build_report(cells, tiny_info, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory):
+    """(store path, run id) of a run shaped like the paper preset, with the calibration
+    reducers, whose times and metrics follow known laws (_support.store_synthetic_run)."""
+    store = tmp_path_factory.mktemp("synthetic") / "store.sqlite"
+    return store, store_synthetic_run(store)

@@ -257,7 +257,7 @@ def m_vs_n(cells, reducers, delta):
     part = cells[cells["reducer"].isin(reducers)]
     groups = [
         (k, g) for k, g in part.groupby(["dataset.family", "dataset.d"], sort=True)
-        if g["dataset.n"].nunique() >= 3
+        if g["dataset.n"].nunique() >= 3 and g["reducer"].isin(reducers[:2]).any()
     ][:MAX_PANELS]  # fmt: skip
     if not groups:
         return None

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from attnbench.claims import CALIBRATION, CLAIMS, PAPER_REGIME_R, RULES_STAMP, rules_text
+from attnbench.claims import (
+    CALIBRATION,
+    CLAIMS,
+    DEFAULT_DELTA,
+    PAPER_REGIME_R,
+    RULES_STAMP,
+    SATURATION,
+    rules_text,
+    theory_cells,
+)
 from attnbench.fits import model_stats
 from attnbench.tables import ERR_FLOOR, budget_frame, front_frame
 
 FINDERS = []
+# m = 0's error at least this share of 1 - 1/n: the exact attention puts (almost) a whole
+# row's weight on one key
+COLLAPSE = 0.5
 
 
 def finder(order):
@@ -117,10 +129,13 @@ def pareto(ctx):
     fronts = front_frame(ctx.cells)
     if budgets.empty:
         return []
+    # a larger budget that changes nothing is not worth a clause
+    changes = budgets[["most accurate", "wins", "datasets"]].ne(budgets[
+        ["most accurate", "wins", "datasets"]].shift()).any(axis=1)  # fmt: skip
     listed = "; ".join(
         f"≤ {b['budget_s']:g} s: {b['most accurate']} in {b['wins']} of {b['datasets']} datasets "
         f"(err/r {_g(b['err_over_r'])})"
-        for b in budgets.to_dict("records")
+        for b in budgets[changes].to_dict("records")
     )
     out = [f"Most accurate within a time budget (per dataset, medians over seeds): {listed}."]
     if len(fronts):
@@ -169,8 +184,8 @@ def auto_sizes(ctx):
     low, high = ratio.idxmin(), ratio.idxmax()
     compressing = ratio[ratio < 0.25]
     where = (
-        f"; it keeps under a quarter of the columns only from d/n = "
-        f"{min(d / n for n, d in compressing.index):.4g} on"
+        "; the smallest d/n at which it keeps under a quarter of the columns is "
+        f"{min(d / n for n, d in compressing.index):.4g}"
         if len(compressing)
         else "; it never keeps under a quarter of the columns here"
     )
@@ -181,6 +196,37 @@ def auto_sizes(ctx):
             f"{_g(ratio[low])} at n = {low[0]:g}, d = {low[1]:g}{where}."
         )
     ]
+
+
+@finder(55)
+def sizes(ctx):
+    """m over the size bound at the two largest n of each paper reducer's longest line
+    of theory-sized cells below the saturation: what the size verdict rests on."""
+    out = []
+    verdicts = ctx.claims.verdicts
+    for claim in CLAIMS:
+        cells = theory_cells(ctx.cells[ctx.cells["reducer"] == claim.reducer])
+        cells = cells[(cells["m"] > 0) & (cells["m"] < SATURATION * model_stats(cells)["d"])]
+        lines = [
+            g
+            for g in cells.groupby(["dataset.family", "dataset.d"])
+            if g[1]["dataset.n"].nunique() >= 2
+        ]
+        if not lines:
+            continue
+        (family, d), line = max(lines, key=lambda g: g[1]["dataset.n"].nunique())
+        delta = (ctx.facts.default(claim.reducer, "delta") if ctx.facts else None) or DEFAULT_DELTA
+        m = line.groupby("dataset.n")["m"].median().iloc[-2:]
+        ratio = m / claim.size(m.index.to_numpy(float), delta)
+        verdict = verdicts[(verdicts["claim"] == claim.key) & (verdicts["reducer"] == claim.reducer)
+                           & (verdicts["part"] == "size")]["verdict"]  # fmt: skip
+        out.append(
+            f"{claim.reducer} at the theory's size keeps m / ({claim.size_term}) = "
+            f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at n = "
+            f"{m.index[1]:g} ({family}, d = {d:g}); size verdict: "
+            f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
+        )
+    return out
 
 
 @finder(60)
@@ -227,14 +273,15 @@ def _collapse(cells, what):
         )
     ]
     if len(zero):
-        n = model_stats(zero)["n"]
-        out[0] += (
-            f"; m = 0's error is {_g(zero['attn_err_inf'].median())} against 1 − 1/n = "
-            f"{_g(np.median(1 - 1 / n))}: the attention has collapsed to about one key per row "
-            "(each token's largest logit, e.g. its own ‖x_i‖² = r, exceeds the others by a "
-            "multiple of r, so exp puts nearly all of the row's weight there) while m = 0 "
-            "spreads it evenly, and an error in that one logit moves a whole unit of weight"
-        )
+        err, top_share = zero["attn_err_inf"].median(), np.median(1 - 1 / model_stats(zero)["n"])
+        out[0] += f"; m = 0's error is {_g(err)} against 1 − 1/n = {_g(top_share)}"
+        if err >= COLLAPSE * top_share:
+            out[0] += (
+                ": the attention has collapsed to about one key per row (each token's largest "
+                "logit, e.g. its own ‖x_i‖² = r, exceeds the others by a multiple of r, so exp "
+                "puts nearly all of the row's weight there) while m = 0 spreads it evenly, and "
+                "an error in that one logit moves a whole unit of weight"
+            )
     return [out[0] + "."]
 
 

@@ -114,3 +114,24 @@ def synthetic_run(tmp_path_factory):
     reducers, whose times and metrics follow known laws (_support.store_synthetic_run)."""
     store = tmp_path_factory.mktemp("synthetic") / "store.sqlite"
     return store, store_synthetic_run(store)
+
+
+@pytest.fixture(scope="session")
+def synthetic_report(synthetic_run, tmp_path_factory):
+    """(report folder, {figure name: Figure as saved}) of the synthetic run."""
+    from attnbench import figures
+    from attnbench.store import read_run
+
+    info, cells = read_run(*synthetic_run)
+    saved = {}
+    original = figures.save
+
+    def keep(fig, folder, name):
+        saved[name] = fig
+        return original(fig, folder, name)
+
+    out = tmp_path_factory.mktemp("synthetic-report")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures, "save", keep)
+        build_report(cells, info, out)
+    return out, saved

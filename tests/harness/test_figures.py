@@ -14,8 +14,6 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from attnbench import figures
-from attnbench.report import build_report
-from attnbench.store import read_run
 
 CAP_MARKERS = {"_", "|", 2, 3}  # errorbar caps: part of their series
 
@@ -113,21 +111,9 @@ def _ticks_of(fig, i, text):
 
 
 @pytest.fixture(scope="module")
-def drawn(synthetic_run, tmp_path_factory):
+def drawn(synthetic_report):
     """{figure name: Figure} of the synthetic run's report, as saved."""
-    store, run_id = synthetic_run
-    info, cells = read_run(store, run_id)
-    saved = {}
-    original = figures.save
-
-    def keep(fig, folder, name):
-        saved[name] = fig
-        return original(fig, folder, name)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(figures, "save", keep)
-        build_report(cells, info, tmp_path_factory.mktemp("figures"))
-    return saved
+    return synthetic_report[1]
 
 
 def test_the_report_draws_its_figures(drawn):

@@ -9,7 +9,8 @@ with d columns.  Everything learnt ends in ``_``.
 Class attributes every reducer declares:
 
 ``name``           registry name (set by :func:`attnbench.algorithms.register`)
-``family``         ``trivial`` | ``exact`` | ``projection`` | ``sampling``
+``family``         ``trivial`` | ``exact`` | ``projection`` | ``sampling``, or
+                   ``calibration`` (planted faults for the claims' rules; not listed)
 ``deterministic``  True when the output does not depend on ``random_state``
 ``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
 ``input_sparsity_time``  True when fit and transform run in O(nnz(X)) on sparse X
@@ -47,7 +48,7 @@ from attnbench.validation import (
     check_random_state,
 )
 
-FAMILIES = ("trivial", "exact", "projection", "sampling")
+FAMILIES = ("trivial", "exact", "projection", "sampling", "calibration")
 
 
 class AutoSizeWarning(UserWarning):

@@ -104,10 +104,13 @@ def load_plugin(path):
     return sorted(cls.name for cls in defined)
 
 
-def list_reducers():
-    """Sorted names of every registered reducer (built-ins, entry points, plug-ins)."""
+def list_reducers(calibration=False):
+    """Sorted names of every registered reducer (built-ins, entry points, plug-ins);
+    the calibration reducers (planted faults, family ``calibration``) only when asked."""
     _load_entry_points()
-    return sorted(_REDUCERS)
+    return sorted(
+        name for name, cls in _REDUCERS.items() if calibration or cls.family != "calibration"
+    )
 
 
 def broken_plugins():

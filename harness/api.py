@@ -25,7 +25,7 @@ from rich.progress import (
 )
 
 from attnbench.algorithms import get_reducer_class, list_reducers
-from attnbench.claims import RULES_VERSION
+from attnbench.claims import RULES_STAMP
 from attnbench.config import Experiment, SweepConfig, load_config
 from attnbench.executors import make_executor
 from attnbench.facts import RunFacts
@@ -86,7 +86,7 @@ def run(
             raise ValueError(f"--only names reducers not in the config: {sorted(missing)}")
     settings = dict(config.settings, only=sorted(only) if only else None)
     # What reports and rerun will read about this run: looked up now, stored with it.
-    facts = RunFacts.collect(config, get_reducer_class, plugins, RULES_VERSION)
+    facts = RunFacts.collect(config, get_reducer_class, plugins, RULES_STAMP)
     # Started before the run is recorded: an unreachable cluster leaves no empty run.
     with make_executor(
         executor,

@@ -12,7 +12,8 @@ when a plug-in used in the run is gone.
                    ``input_sparsity_time``, constructor defaults (sizes, eps, delta, ...)
                    and the module that defined it
 ``plugins``        the plug-in files loaded for the run (``rerun`` loads them again)
-``rules_version``  the version of the claim rules (:data:`attnbench.claims.RULES_VERSION`)
+``rules_version``  the claim rules' stamp: version and parameter hash
+                   (:data:`attnbench.claims.RULES_STAMP`)
 """
 
 from __future__ import annotations

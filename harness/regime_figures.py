@@ -14,11 +14,11 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from attnbench.figures import log_axes, text
+from attnbench.figures import MAX_SERIES, chunks, facets, legend_outside, log_axes, text
 
-MAX_SERIES = 8
 MAX_PLANES = 4
 _NONE = "#cccccc"  # the colour of a point where no variant reached the target
 _AXIS_LABELS = {
@@ -82,31 +82,37 @@ def regime_map(planes):
 
 def crossover(curves, table):
     """The time ratio t(fast) / t(exact) against n, one line per line along n and
-    variant (at most MAX_SERIES), the ratio 1 dashed, and each n* with its interval."""
+    variant, MAX_SERIES - 1 a panel (the ratio 1, dashed, is the last series), and each
+    n* with its interval."""
     if curves.empty:
         return None
     lines = list(curves.groupby(["dataset.family", "dataset.d", "dataset.density", "fast"]))
-    lines = lines[:MAX_SERIES]
-    fig = Figure(figsize=(7.8, 4.2), layout="constrained")
-    ax = fig.subplots()
-    for (family, d, density, fast), points in lines:
-        label = f"{fast}, {family}, d={_tick(d)}, density={density:g}"
-        (line,) = ax.plot(points["n"], points["ratio"], marker="o", ms=4, label=text(label))
-        match = table[
-            (table["dataset.family"] == family)
-            & (table["dataset.d"] == d)
-            & (table["dataset.density"] == density)
-            & (table["fast"] == fast)
-        ]
-        for row in match.itertuples():
-            if np.isfinite(row.n_star):
-                err = [[row.n_star - row.ci_low], [row.ci_high - row.n_star]]
-                ax.errorbar([row.n_star], [1.0], xerr=err, color=line.get_color(), marker="|",
-                            ms=12, capsize=3, lw=1.5)  # fmt: skip
-    ax.axhline(1.0, color="black", ls="--", lw=1, label="equal time")
-    log_axes(ax, xlabel="n (tokens)", ylabel="time ratio (fast / exact), medians")
-    ax.set_title("Where the randomized algorithm overtakes the exact Gram route", fontsize=10)
-    fig.legend(loc="outside lower center", fontsize=7, ncols=2)
+    panels = chunks(lines, MAX_SERIES - 1)
+    fig, axes = facets(len(panels), ncols=2, sharey=True)
+    colours = colormaps["tab10"]
+    handles = []
+    for ax, panel in zip(axes, panels):
+        for i, ((family, d, density, fast), points) in enumerate(panel):
+            label = f"{fast}, {family}, d={_tick(d)}, density={density:g}"
+            (line,) = ax.plot(points["n"], points["ratio"], marker="o", ms=4,
+                              color=colours(i % 10), label=text(label))  # fmt: skip
+            handles.append(line)
+            match = table[
+                (table["dataset.family"] == family)
+                & (table["dataset.d"] == d)
+                & (table["dataset.density"] == density)
+                & (table["fast"] == fast)
+            ]
+            for row in match.itertuples():
+                if np.isfinite(row.n_star):
+                    err = [[row.n_star - row.ci_low], [row.ci_high - row.n_star]]
+                    ax.errorbar([row.n_star], [1.0], xerr=err, color=line.get_color(),
+                                marker="|", ms=12, capsize=3, lw=1.5)  # fmt: skip
+        ax.axhline(1.0, color="black", ls="--", lw=1)
+        log_axes(ax, xlabel="n (tokens)", ylabel="time ratio (fast / exact), medians")
+    handles.append(Line2D([], [], color="black", ls="--", lw=1, label="equal time"))
+    legend_outside(fig, handles)
+    fig.suptitle("Where the randomized algorithm overtakes the exact Gram route", fontsize=10)
     return fig
 
 
@@ -123,8 +129,8 @@ def auto_sizes(sizes):
             value = counts.idxmax()
             part = sizes[sizes[fixed] == value]
             reducers = sorted(part["reducer"].unique())
-            chunks = [reducers[i : i + MAX_SERIES] for i in range(0, len(reducers), MAX_SERIES)]
-            rows.append([(moving, fixed, value, part, chunk) for chunk in chunks])
+            groups = chunks(reducers, MAX_SERIES - 1)  # and the line m_auto = d
+            rows.append([(moving, fixed, value, part, group) for group in groups])
     if not rows:
         return None
     ncols = max(len(row) for row in rows)

@@ -1,6 +1,7 @@
 """Report blocks and their rendering as Markdown and as one self-contained HTML page.
 
-A report section returns blocks: :class:`Paragraph`, :class:`Bullets`, :class:`Code`,
+A report section returns blocks: :class:`Paragraph`, :class:`Alert` (a warning the reader
+must not miss), :class:`Bullets`, :class:`Code`,
 :class:`Table` (a table written under tables/, shown inline or only linked) and
 :class:`Figure` (a PNG + SVG under figures/).  A :class:`Document` holds the sections;
 :func:`render_markdown` and :func:`render_html` turn it into REPORT.md and index.html.
@@ -22,6 +23,11 @@ from attnbench.tables import TABLE_FORMATS, markdown_table
 
 @dataclass(frozen=True)
 class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Alert:
     text: str
 
 
@@ -60,6 +66,7 @@ class Document:
     title: str
     header: str
     sections: list = field(default_factory=list)  # (title, anchor, blocks)
+    alert: str = ""  # shown above everything else when set
 
     def add(self, title, blocks):
         self.sections.append((title, anchor(title), blocks))
@@ -80,6 +87,8 @@ def _md_text(text):
 def _md_block(block):
     if isinstance(block, Paragraph):
         return _md_text(block.text)
+    if isinstance(block, Alert):
+        return f"> **Warning.** {_md_text(block.text)}"
     if isinstance(block, Bullets):
         return "\n".join(f"- {_md_text(item)}" for item in block.items)
     if isinstance(block, Code):
@@ -99,7 +108,9 @@ def _md_block(block):
 
 def render_markdown(doc):
     """REPORT.md: title, header, a list of section links, then the sections."""
-    parts = [f"# {_md_text(doc.title)}", _md_text(doc.header)]
+    parts = [f"# {_md_text(doc.title)}"]
+    parts += [_md_block(Alert(doc.alert))] if doc.alert else []
+    parts.append(_md_text(doc.header))
     parts.append("\n".join(f"- [{_md_text(t)}](#{a})" for t, a, _ in doc.sections))
     for title, _, blocks in doc.sections:
         parts.append(f"## {_md_text(title)}")
@@ -128,6 +139,8 @@ def html_table(display, numeric=()):
 def _html_block(block):
     if isinstance(block, Paragraph):
         return f"<p>{html.escape(block.text)}</p>"
+    if isinstance(block, Alert):
+        return f'<p class="alert"><strong>Warning.</strong> {html.escape(block.text)}</p>'
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block.items) + "</ul>"
     if isinstance(block, Code):
@@ -155,14 +168,16 @@ th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:to
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto}figure{margin:1em 0}img{max-width:100%;height:auto}
 figcaption,.caption{font-size:.9em;color:#444}pre{background:#f6f6f6;padding:1em;overflow-x:auto}
-nav ul{columns:2}
+nav ul{columns:2}.alert{background:#fde8e8;border:2px solid #c00;padding:.8em;font-size:1.1em}
 """
 
 
 def render_html(doc):
     """index.html: one page, inline CSS, no scripts, figures and tables by relative path."""
     nav = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for t, a, _ in doc.sections)
-    body = [f"<h1>{html.escape(doc.title)}</h1>", f"<p>{html.escape(doc.header)}</p>"]
+    body = [f"<h1>{html.escape(doc.title)}</h1>"]
+    body += [_html_block(Alert(doc.alert))] if doc.alert else []
+    body.append(f"<p>{html.escape(doc.header)}</p>")
     body.append(f"<nav><ul>{nav}</ul></nav>")
     for title, anchor_id, blocks in doc.sections:
         body.append(f'<section id="{anchor_id}"><h2>{html.escape(title)}</h2>')

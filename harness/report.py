@@ -17,6 +17,7 @@ adding one function.  Tables are shaped in :mod:`attnbench.tables`, figures draw
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,12 +27,14 @@ from pathlib import Path
 import pandas as pd
 
 from attnbench import claims as paper_claims
-from attnbench import figures, regime, regime_figures, tables
-from attnbench.claims import PAPER_REGIME_R
+from attnbench import figures, findings, regime, regime_figures, tables
+from attnbench.claims import PAPER_REGIME_R, RULES_STAMP, rules_text
+from attnbench.cost_models import OMEGA_BLAS
 from attnbench.fits import analyse
 from attnbench.intervals import LEVEL
 from attnbench.metrics import METRICS
 from attnbench.render import (
+    Alert,
     Bullets,
     Code,
     Document,
@@ -66,7 +69,8 @@ def section(title, order):
 
 
 class ReportContext:
-    """What sections read (the run's cells and info, the fits) and how they write files."""
+    """What sections read (the run's cells and info, the claims, the fits) and how they
+    write files."""
 
     def __init__(self, cells, info, out):
         self.all_cells = tables.prepare_cells(cells)
@@ -76,13 +80,20 @@ class ReportContext:
         asymmetric = ok.get("setting.attention", pd.Series("symmetric", ok.index)) == "asymmetric"
         self.cells = ok[~asymmetric]
         self.asymmetric_cells = ok[asymmetric]
+        # Runtime fits use dedicated time sweeps only (>= MIN_TIME_REPEATS repeats, run
+        # alone), never the one-repeat accuracy cells.
+        self.time_cells = paper_claims.time_cells(self.cells)
         self.info = info
         self.facts = info["facts"]  # what the run knew of its reducers and plan: the store's
         self.out = Path(out)
 
     @cached_property
     def fits(self):
-        return analyse(self.cells, self.facts)
+        return analyse(self.time_cells, self.facts)
+
+    @cached_property
+    def claims(self):
+        return paper_claims.check_claims(self.cells, self.facts)
 
     def table(self, name, frame, caption, formats=tables.TABLE_FORMATS, inline=True):
         """Write tables/NAME.{formats} and return its block."""
@@ -99,34 +110,61 @@ class ReportContext:
 
 # --- sections -----------------------------------------------------------------------------
 
-_CLAIM_RULES = (
-    "Each claim of Deng, Mahadevan and Song (arXiv 2304.04397) in turn: what it states, what "
-    "this run measured, and whether the measurements refute it. The trivial m = 0 reducer "
-    "(zero) and the exact reducer (svd) are judged by the same rule. Rules: time, the "
-    f"measured log-log slope along each swept axis (bootstrap {LEVEL:.0%} interval) is not "
-    f"above the bound's slope + {paper_claims.SLOPE_SLACK} (Õ hides log factors), judged at "
-    "ω = 3 (dense BLAS) with ω = 2.373 shown; size, m / bound does not grow along n; error, "
-    f"attn_err_inf ≤ r in the paper's regime r < {PAPER_REGIME_R:g} (with probability 1 − δ "
-    f"for the randomized claim, Clopper-Pearson {LEVEL:.0%} interval; always for the "
-    "deterministic one)."
-)
+
+def _withheld(ctx):
+    """The warning of a run made under other claim rules, or ''."""
+    if not ctx.claims.withheld:
+        return ""
+    return (
+        f"Verdicts withheld: this run was made under claim rules {rules_text(ctx.claims.stamp)}; "
+        f"this attnbench judges by rules {rules_text(RULES_STAMP)}. The rules are fixed before a "
+        "run, so no verdict of this run is given: every verdict below reads 'withheld', and the "
+        "measurements are shown as stored. Rerun the sweep to judge it."
+    )
+
+
+@section("Verdicts withheld", 0)
+def withheld_section(ctx):
+    return [Alert(_withheld(ctx))] if ctx.claims.withheld else []
+
+
+@section("What we found", 5)
+def findings_section(ctx):
+    if ctx.cells.empty:
+        return []
+    return [Bullets(tuple(findings.sentences(ctx)))]
+
+
+def _claim_rules(ctx):
+    fp = ctx.info.get("fingerprint", {})
+    dirty = " with uncommitted changes" if fp.get("git_dirty") else ""
+    return (
+        "Each claim of Deng, Mahadevan and Song (arXiv 2304.04397), judged by rules fixed "
+        f"before the run: claim rules {rules_text(RULES_STAMP)} (attnbench.claims, whose "
+        f"docstring states each rule and why), run made under {rules_text(ctx.claims.stamp)} "
+        f"at attnbench commit {fp.get('git_commit') or 'unknown'}{dirty}. The trivial m = 0 "
+        "reducer (zero), the exact one (svd) and the calibration reducers (planted faults) "
+        "are judged by the same rules. Time: the local log-log slope over the top two "
+        f"doublings of each dedicated time sweep (≥ {paper_claims.MIN_TIME_REPEATS} repeats; "
+        f"bootstrap {LEVEL:.0%} intervals, Bonferroni over the segments) against the slope of "
+        "the claimed cost model fitted (NNLS) on all of the reducer's time cells, "
+        f"+ {paper_claims.SLOPE_SLACK} for polylogs, at ω = 2.373 and 3; holds at either ω "
+        "holds. Size: the slope of m over the top doubling of n (cells with m < d/4) against "
+        "the bound's. Error: the failure rate of err ≤ r (r < 0.1) and of the proof's "
+        "spectral bound, Clopper-Pearson against δ for a randomized reducer, every X for a "
+        "deterministic one. Verdicts: holds, fails, vacuous (m = 0 passes too), "
+        "inconclusive (the interval is too wide), not tested, absent, withheld."
+    )
 
 
 @section("Claims of the paper", 10)
 def claims_section(ctx):
-    table = paper_claims.check_claims(ctx.cells, ctx.fits, ctx.facts)
-    blocks = [Paragraph(f"{_CLAIM_RULES} {_rules_version(ctx.facts.rules_version)}")]
+    report = ctx.claims
+    blocks = [Paragraph(_claim_rules(ctx))]
     for claim in paper_claims.CLAIMS:
-        rows = table[table["claim"] == claim.key]
+        rows = report.verdicts[report.verdicts["claim"] == claim.key]
         blocks.append(Paragraph(claim.statement))
-        if claim.reducer not in set(ctx.all_cells["reducer"]):
-            blocks.append(
-                Paragraph(
-                    f"The paper's {claim.key} algorithm ({claim.reducer}) is not in this run, "
-                    "so the claim is checked only on the reference reducers."
-                )
-            )
-        blocks.append(Paragraph("Verdicts: " + paper_claims.summarise(table, claim)))
+        blocks.append(Paragraph("Verdicts: " + paper_claims.summarise(report.verdicts, claim)))
         blocks.append(
             ctx.table(
                 f"claims_{claim.key}",
@@ -134,17 +172,25 @@ def claims_section(ctx):
                 f"{claim.theorem}: measured against claimed, per reducer",
             )
         )
+    if len(report.calibration):
+        blocks.append(
+            ctx.table(
+                "claims_calibration",
+                report.calibration,
+                "Do the rules have power? Each calibration reducer's verdict on its planted part "
+                "(it must be 'fails')",
+            )
+        )
+    if len(report.segments):
+        blocks.append(
+            ctx.table(
+                "claims_time_segments",
+                report.segments,
+                "Every local time slope the time rule judged, against the fitted claimed model "
+                "(verdict at ω = 2.373 / ω = 3)",
+            )
+        )
     return blocks
-
-
-def _rules_version(stored):
-    now = str(paper_claims.RULES_VERSION)
-    if stored == now:
-        return f"Claim rules version {now}, the version stored with the run."
-    return (
-        f"Claim rules version {now}; the run was made under version {stored or 'unknown'}, "
-        "and the verdicts here follow the current rules."
-    )
 
 
 @section("Accuracy", 20)
@@ -154,19 +200,34 @@ def accuracy_section(ctx):
     metrics = ", ".join(
         f"{name} ({METRICS[name].description})" for name in ("attn_err_over_r", "skill")
     )
-    return [
-        Paragraph(f"Metrics: {metrics}."),
+    blocks = [Paragraph(f"Metrics: {metrics}.")]
+    blocks += _error_vs_r_figures(ctx, _r_sweeps(ctx.cells), "error_vs_r", "")
+    equal_m = tables.equal_m_frame(ctx.cells)
+    blocks += [
         ctx.figure(
-            "error_vs_r",
-            figures.error_vs_r(ctx.cells),
-            "Error over r against r, per reducer; the dashed black line is the m = 0 "
-            f"reducer, the shaded band the paper's regime r < {PAPER_REGIME_R:g}.",
+            "m_vs_n",
+            figures.m_vs_n(
+                paper_claims.theory_cells(ctx.cells),
+                [c.reducer for c in paper_claims.CLAIMS] + ["svd"],
+                paper_claims.DEFAULT_DELTA,
+            ),
+            "Columns kept against n by the paper's two algorithms (and svd, m = rank) at the "
+            "theory's size, with d, d/4 and the shapes of the two size bounds.",
         ),
         ctx.figure(
             "error_vs_m",
             figures.error_vs_m(ctx.cells),
-            "Error over r against m (the columns kept), per dataset family and r.",
+            "Error over r against m for the reducers run at several sizes, per dataset "
+            "family, n and r; open triangles: below the floor, drawn at it.",
         ),
+        ctx.table(
+            "equal_m",
+            equal_m,
+            f"Every reducer at equal m: median err/r in the paper's regime r < {PAPER_REGIME_R:g} "
+            "per family, n and m rounded to a power of 2, next to m = 0",
+        )
+        if len(equal_m)
+        else None,
         ctx.figure(
             "skill_heatmap",
             figures.skill_heatmap(ctx.cells),
@@ -178,19 +239,71 @@ def accuracy_section(ctx):
             "Medians over each family's cells (time in seconds, median of repeats)",
         ),
     ]
+    return blocks
+
+
+def _r_sweeps(cells):
+    """The cells of the experiments that sweep r (4 values or more)."""
+    swept = cells["dataset.r"].groupby(cells["experiment"]).transform("nunique") >= 4
+    return cells[swept]
+
+
+def _error_vs_r_figures(ctx, cells, name, what):
+    """error_vs_r figures of at most 4 reducer variants each: the paper's algorithms and
+    svd first, then the baselines, then the calibration reducers."""
+    paper = [c.reducer for c in paper_claims.CLAIMS] + ["svd"]
+    families = {r: f.family for r, f in ctx.facts.reducers.items()}
+    variants = sorted(set(cells.loc[cells["reducer"] != "zero", "variant"]))
+    reducer_of = dict(zip(cells["variant"], cells["reducer"]))
+
+    def rank(v):
+        r = reducer_of[v]
+        return (families.get(r) == "calibration", r not in paper, r, v)
+
+    groups = figures.chunks(sorted(variants, key=rank), figures.MAX_SERIES - 4)
+    blocks = []
+    for i, group in enumerate(groups):
+        label = f"{name}_{i + 1}" if i else name
+        blocks.append(
+            ctx.figure(
+                label,
+                figures.error_vs_r(
+                    cells, group, f"{what}Error over r against r ({i + 1}/{len(groups)})"
+                ),
+                f"{what}Error over r against r per dataset family and n (medians over seeds) for "
+                f"{', '.join(group)}; dashed black: m = 0 measured; red: the paper's bound err = r; "
+                f"dotted: r/n, what m = 0 gives in the paper's regime (shaded, r < {PAPER_REGIME_R:g}); "
+                "open triangles: errors below the floor (round-off), drawn at it.",
+            )
+        )
+    return blocks
 
 
 @section("Speed against accuracy", 30)
 def pareto_section(ctx):
     if ctx.cells.empty:
         return []
+    budgets = tables.budget_frame(ctx.cells)
     return [
         ctx.figure(
             "time_vs_error",
             figures.time_vs_error(ctx.cells),
-            "Median time against error over r, one point per reducer variant, per dataset; "
-            "the black step line is the Pareto front.",
+            "Median time against error over r per dataset (the 12 with the most reducers): the "
+            "Pareto front in colour on the black step line, dominated variants in grey; open "
+            "triangles: errors below the floor, drawn at it.",
+        ),
+        ctx.table(
+            "pareto_budgets",
+            budgets,
+            "Per time budget: the variant most often the most accurate within it, across datasets",
         )
+        if len(budgets)
+        else None,
+        ctx.table(
+            "pareto_front",
+            tables.front_frame(ctx.cells),
+            "Datasets where each reducer is on the time/error Pareto front",
+        ),
     ]
 
 
@@ -291,15 +404,19 @@ def auto_size_section(ctx):
 
 
 _SCALING_METHOD = (
-    "Free log-log slope of the median time along each swept axis (one intercept per line of "
-    f"cells that share every other coordinate), with a bootstrap {LEVEL:.0%} interval over "
-    "cells and repeats; next to it, each cost model's slope with its fitted constants and, in "
-    "brackets, its asymptotic slope (steepest term). Models are fitted by non-negative "
-    "least squares on relative error, with a per-call overhead; R² is on log time."
+    "Dedicated time sweeps only (cells with at least "
+    f"{paper_claims.MIN_TIME_REPEATS} repeats, run alone; accuracy cells are never pooled "
+    "in). Free log-log slope of the median time along each swept axis (one intercept per "
+    f"line of cells that share every other coordinate), with a bootstrap {LEVEL:.0%} interval "
+    "over cells and repeats; next to it, each cost model's slope with its fitted constants "
+    "and, in brackets, its asymptotic slope (steepest term). Models are fitted by "
+    "non-negative least squares on relative error, with a per-call overhead; R² is on log "
+    "time."
 )
 _NO_SWEEP = (
-    "This run sweeps no axis (a sweep needs at least 3 values of n, d or the density with "
-    "the rest fixed), so no slope is measured; run the scaling preset for the fits."
+    "This run has no dedicated time sweep (at least 3 values of n, d or the density with "
+    f"the rest fixed, in cells of at least {paper_claims.MIN_TIME_REPEATS} repeats), so no "
+    "slope is measured; run the scaling or paper preset for the fits."
 )
 
 
@@ -311,18 +428,29 @@ def scaling_section(ctx):
     blocks = [Paragraph(_SCALING_METHOD)]
     if fits.slopes.empty:
         blocks.append(Paragraph(_NO_SWEEP))
+    models = _declared_fits(fits, ctx.facts)
     for axis in ("d", "n", "nnz"):
         blocks.append(
             ctx.figure(
                 f"runtime_vs_{axis}",
-                figures.runtime_scaling(ctx.cells, fits.sweeps, fits.predictions, axis),
-                f"Median time against {figures.AXIS_NAMES[axis]} (bars: IQR of repeats); "
-                "guide lines have each cost model's asymptotic slope.",
+                figures.runtime_scaling(ctx.time_cells, fits.sweeps, fits.fits, models, axis),
+                f"Median time against {figures.AXIS_NAMES[axis]} in the dedicated sweeps (bars: "
+                "IQR of the repeats); dashed: the reducer's declared cost model fitted at ω = 3.",
             )
         )
     if not fits.slopes.empty:
         blocks += _slope_tables(ctx, fits)
     return blocks + _model_tables(ctx, fits)
+
+
+def _declared_fits(fits, facts):
+    """reducer -> the key in ``fits.fits`` of its declared cost model (at ω = 3 when the
+    model uses ω)."""
+    out = {}
+    for reducer, model, omega in fits.fits:
+        if model == facts.cost_model(reducer) and (omega == OMEGA_BLAS or math.isnan(omega)):
+            out[reducer] = (reducer, model, omega)
+    return out
 
 
 def _slope_tables(ctx, fits):
@@ -363,9 +491,9 @@ def _model_tables(ctx, fits):
 
 @section("Beyond the paper: large logits", 45)
 def large_logits_section(ctx):
-    # Only experiments that sweep r (4 values or more) say where the error stops being O(r).
-    swept = ctx.cells["dataset.r"].groupby(ctx.cells["experiment"]).transform("nunique") >= 4
-    large = tables.large_logit_frame(ctx.cells[swept]) if swept.any() else pd.DataFrame()
+    # Only experiments that sweep r say where the error stops being O(r).
+    swept = _r_sweeps(ctx.cells)
+    large = tables.large_logit_frame(swept) if len(swept) else pd.DataFrame()
     if large.empty:
         return []
     holds = large["beats zero until"].str.startswith(">=").sum()
@@ -376,7 +504,8 @@ def large_logits_section(ctx):
             "reducer and family: err/r in the paper's regime, the first r at which err/r "
             f"exceeds {tables.OR_SLACK:g} times that (the error stops being O(r)), and the "
             "first r at which the median skill is <= 0 (no better than the m = 0 reducer). "
-            f"{holds} of {judged} reducer-family pairs beat m = 0 up to the largest r swept."
+            f"{holds} of {judged} reducer-family pairs beat m = 0 up to the largest r swept. "
+            + " ".join(findings.large_logits(ctx))
         ),
         ctx.table(
             "large_logits",
@@ -404,11 +533,7 @@ def asymmetric_section(ctx):
             + ", ".join(f"r={r:g}: {n}" for r, n in beats.items())
             + "."
         ),
-        ctx.figure(
-            "asymmetric_error_vs_r",
-            figures.error_vs_r(synthetic),
-            "Asymmetric attention: error over r against r, per reducer.",
-        ),
+        *_error_vs_r_figures(ctx, synthetic, "asymmetric_error_vs_r", "Asymmetric attention: "),
         ctx.table(
             "asymmetric",
             table,
@@ -548,7 +673,11 @@ def build_report(cells, info, out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = ReportContext(cells, info, out)
-    doc = Document(f"attnbench report: run {info.get('id')} ({info.get('name')})", _header(ctx))
+    doc = Document(
+        f"attnbench report: run {info.get('id')} ({info.get('name')})",
+        _header(ctx),
+        alert=_withheld(ctx),
+    )
     for s in SECTIONS:
         blocks = [b for b in s.build(ctx) or [] if b is not None]
         if blocks:

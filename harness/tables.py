@@ -274,3 +274,81 @@ def failures_frame(cells):
             ],
         }
     )
+
+
+def dataset_groups(cells):
+    """(dataset coordinates, cells) per dataset: family, n, d, density and r (seeds
+    pooled, medians taken over them)."""
+    by = [b for b in ("dataset.family", "dataset.n", "dataset.d", "dataset.density",
+                      "dataset.r") if b in cells]  # fmt: skip
+    return list(cells.groupby(by, sort=True))
+
+
+def variant_points(cells):
+    """Median error (floored at ERR_FLOOR) and time per reducer variant of one dataset."""
+    points = cells.groupby(["reducer", "variant"]).agg(
+        err=("attn_err_over_r", "median"), time=("time_median", "median")
+    )
+    points["err"] = points["err"].where(points["err"] >= ERR_FLOOR, ERR_FLOOR)
+    return points
+
+
+def budget_frame(cells):
+    """Per time budget (powers of 10 spanning the medians): over the datasets with at
+    least 3 reducers, which variant is most often the most accurate within the budget,
+    in how many datasets, and its median err/r there."""
+    datasets = [variant_points(part) for _, part in dataset_groups(cells)]
+    datasets = [p for p in datasets if p.index.get_level_values(0).nunique() >= 3]
+    if not datasets:
+        return pd.DataFrame()
+    times = np.concatenate([p["time"].to_numpy() for p in datasets])
+    budgets = 10.0 ** np.arange(np.floor(np.log10(times.min())), np.ceil(np.log10(times.max())) + 1)
+    rows = []
+    for budget in budgets:
+        best = [p[p["time"] <= budget]["err"] for p in datasets]
+        best = [b.idxmin() for b in best if len(b)]
+        if not best:
+            continue
+        winner = pd.Series([v for _, v in best]).value_counts()
+        errs = [p.loc[w, "err"] for p, w in zip(datasets, best) if w[1] == winner.index[0]]
+        rows.append({"budget_s": budget, "datasets": len(best), "most accurate": winner.index[0],
+                     "wins": int(winner.iloc[0]), "err_over_r": float(np.median(errs))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def front_frame(cells):
+    """Per reducer: in how many datasets (of those with at least 3 reducers) one of its
+    variants is on the time/error Pareto front."""
+    counts, total = {}, 0
+    for _, part in dataset_groups(cells):
+        points = variant_points(part)
+        if points.index.get_level_values(0).nunique() < 3:
+            continue
+        total += 1
+        for reducer in {r for r, _ in pareto_front(points)}:
+            counts[reducer] = counts.get(reducer, 0) + 1
+    rows = [{"reducer": r, "on the front": c, "datasets": total} for r, c in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=["reducer", "on the front", "datasets"])
+
+
+def equal_m_frame(cells):
+    """Median err/r in the paper's regime (r < PAPER_REGIME_R) per dataset family, n and
+    m rounded to a power of 2 (sizes within a factor sqrt(2) count as equal), one column
+    per reducer, with m = 0's err/r as the reference column."""
+    regime = cells[cells["dataset.r"] < PAPER_REGIME_R]
+    zero = regime[regime["reducer"] == "zero"]
+    sized = regime[(regime["m"] > 0) & regime["m"].notna()]
+    if sized.empty:
+        return pd.DataFrame()
+    sized = sized.assign(m_class=2.0 ** np.round(np.log2(sized["m"].astype(float))))
+    table = sized.pivot_table(
+        index=["dataset.family", "dataset.n", "m_class"], columns="reducer",
+        values="attn_err_over_r", aggfunc="median",
+    )  # fmt: skip
+    reference = zero.groupby(["dataset.family", "dataset.n"])["attn_err_over_r"].median()
+    table.insert(0, "zero (m = 0)", [reference.get(k[:2], np.nan) for k in table.index])
+    table = table.reset_index().rename(
+        columns={"dataset.family": "family", "dataset.n": "n", "m_class": "m ≈"}
+    )
+    table.columns.name = None
+    return table

@@ -2,6 +2,7 @@
 frames, the command line in a fresh interpreter, and pages opened in headless Chromium."""
 
 import contextlib
+import math
 import os
 import shutil
 import subprocess
@@ -300,3 +301,138 @@ def crossover_cells(ratio_at_1, noise):
         variant_cells([p | {"time": 1e-6 * p["n"] ** 2 / ratio_at_1} for p in line],
                       reducer="svd", noise=noise, seed=2),
     )  # fmt: skip
+
+
+# --- a synthetic stored run shaped like the paper preset -----------------------------------
+
+# Seconds per fit as a function of (n, d, nnz, sum_i nnz(X_i)^2): each reducer follows its
+# declared cost model, except calibration_cost, which adds COST_FAULT * n * nnz(X).
+COST_FAULT = 5e-9
+_LEVERAGE_TIME = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
+TIME_LAWS = {
+    "zero": lambda n, d, nnz, sq: 1e-9 * nnz + 1e-4,
+    "svd": lambda n, d, nnz, sq: 2e-9 * sq + 3e-11 * n**3 + 1e-4,
+    "leverage_fast": _LEVERAGE_TIME,
+    "bss": lambda n, d, nnz, sq: 2e-9 * sq + 1e-12 * n**4 + 1e-3,
+    "calibration_cost": lambda n, d, nnz, sq: _LEVERAGE_TIME(n, d, nnz, sq) + COST_FAULT * n * nnz,
+    "calibration_size": _LEVERAGE_TIME,
+    "calibration_error": _LEVERAGE_TIME,
+}
+PAPER_REDUCERS = tuple(TIME_LAWS)
+BASELINES = ("uniform", "gaussian", "countsketch", "leverage_exact", "norm_sampling")
+
+
+def _synthetic_m(reducer, n, d, params):
+    if "n_components" in params:
+        return float(min(params["n_components"], d))
+    draws = 30 * n * math.log(n / 0.1)
+    return {
+        "zero": 0.0,
+        "svd": float(n),
+        "bss": 4.0 * n,
+        "calibration_size": float(min(n * n, d)),
+    }.get(reducer, round(d * (1 - math.exp(-draws / d))))
+
+
+def _synthetic_errors(reducer, n, r, m, rng):
+    """(attn_err_over_r, spectral_eps) of one cell."""
+    zero = min(1.0 / n, (1 - 1 / n) / r) if r > 1 else 1.0 / n
+    if reducer == "zero":
+        return zero, 1.0
+    if reducer == "svd":
+        return 1e-15, 1e-14
+    if reducer == "calibration_error":
+        return min(float(n), 1.0 / r), n * n - 1.0
+    spectral = 0.25 * math.exp(0.3 * rng.standard_normal()) if reducer != "bss" else 0.4
+    if m < n:  # fewer columns than tokens: YY^T leaves the range
+        spectral = math.inf
+    return min(zero * spectral * (1 + r), 1.0 / r), spectral
+
+
+def _synthetic_result(reducer, spec, params, repeats, rng):
+    n, d, density = spec.n, spec.d, spec.density
+    nnz = n * d * density
+    sq = d * (n * density) ** 2
+    m = _synthetic_m(reducer, n, d, params)
+    err, spectral = _synthetic_errors(reducer, n, spec.r, m, rng)
+    law = TIME_LAWS.get(reducer, lambda n, d, nnz, sq: 5e-9 * nnz + 1e-4)
+    times = law(n, d, nnz, sq) * np.exp(0.03 * rng.standard_normal(repeats))
+    zero_err = _synthetic_errors("zero", n, spec.r, 0, rng)[0]
+    stats = {"n": n, "d": d, "nnz": nnz, "sum_nnz_col_sq": sq, "r": spec.r, "rank": n}
+    metrics = {
+        "attn_err_inf": err * spec.r,
+        "attn_err_over_r": err,
+        "skill": 1 - err / zero_err,
+        "spectral_eps": spectral,
+        "output_err": err / 10,
+        "gram_err_over_r": spectral,
+        "attn_err_row_l1": err * spec.r * 2,
+        "m": m,
+    }
+    q1, median, q3 = np.percentile(times, [25, 50, 75])
+    return {
+        "status": "ok", "metrics": metrics, "times": list(times), "time_median": float(median),
+        "time_iqr": float(q3 - q1), "peak_bytes": None, "dataset_stats": stats,
+        "blas_threads": 1,
+    }  # fmt: skip
+
+
+def _synthetic_experiments():
+    """(experiment, specs, [(reducer, params)], repeats, draws) of the synthetic run."""
+    from attnbench.datasets import DatasetSpec
+
+    sparse = lambda n, d, rho, **kw: DatasetSpec.create("sparse", n, d, density=rho, **kw)
+    timed = [(r, {}) for r in PAPER_REDUCERS]
+    fixed = [(r, {"n_components": 1024}) for r in BASELINES]
+    return [
+        ("time_vs_n", [sparse(n, 2**20, 0.002) for n in (256, 512, 1024, 2048, 4096)], timed, 5, 1),
+        ("time_vs_d", [sparse(1024, 2**p, 0.002) for p in range(16, 23)], timed, 5, 1),
+        ("time_vs_density", [sparse(1024, 2**20, rho) for rho in (5e-4, 1e-3, 2e-3, 4e-3, 8e-3)],
+         timed, 5, 1),
+        ("m_vs_n", [sparse(n, 2**20, 0.01) for n in (16, 32, 64, 128, 256)],
+         [(r, {}) for r in ("zero", "svd", "leverage_fast", "bss", "calibration_size")], 1, 1),
+        ("draws", [DatasetSpec.create("gaussian", 64, 4096, r=0.05)],
+         [(r, {}) for r in ("leverage_fast", "calibration_error", "calibration_size")], 1, 120),
+        ("error_vs_r", [DatasetSpec.create(f, n, 4096, r=r) for f in ("gaussian", "coherent")
+                        for n in (64, 128) for r in (0.001, 0.01, 0.05, 0.3, 3.0, 20.0)],
+         [(r, {}) for r in ("zero", "svd", "leverage_fast", "bss", "calibration_error")] + fixed,
+         1, 1),
+    ]  # fmt: skip
+
+
+def store_synthetic_run(path, *, rules_stamp=None, seed=0):
+    """A run with the paper preset's shape (dedicated time sweeps with 5 repeats, m along
+    n, 120 draws, error against r), its metrics and times drawn from the laws above
+    instead of measured: written to the store at ``path``; returns the run id."""
+    from attnbench.algorithms import get_reducer_class
+    from attnbench.claims import RULES_STAMP
+    from attnbench.facts import ReducerFacts, RunFacts
+    from attnbench.grid import Cell
+    from attnbench.store import Store
+
+    rng = np.random.default_rng(seed)
+    experiments = _synthetic_experiments()
+    names = sorted({r for e in experiments for r, _ in e[2]})
+    facts = RunFacts(
+        plan={"name": "synthetic", "settings": {}, "experiments": [
+            {"name": e[0], "datasets": {}, "zipped": [], "shared_seed": [], "reducers": [],
+             "settings": []} for e in experiments]},
+        reducers={name: ReducerFacts.of(get_reducer_class(name)) for name in names},
+        rules_version=RULES_STAMP if rules_stamp is None else rules_stamp,
+    )  # fmt: skip
+    store = Store(path)
+    try:
+        run_id = store.start_run("synthetic", "", {"threads": 1}, {}, 0, "local", facts)
+        for name, specs, reducers, repeats, draws in experiments:
+            settings = (("attention", "symmetric"), ("repeats", repeats), ("threads", 1))
+            for spec in specs:
+                for reducer, params in reducers:
+                    for draw in range(draws):
+                        cell = Cell(name, spec, reducer, tuple(sorted(params.items())), draw,
+                                    settings, 60.0)  # fmt: skip
+                        result = _synthetic_result(reducer, spec, params, repeats, rng)
+                        store.save_cell(run_id, cell, result)
+        store.finish_run(run_id)
+    finally:
+        store.close()
+    return run_id

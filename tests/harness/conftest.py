@@ -20,6 +20,7 @@ from _support import (
     HOSTILE_PARAM,
     TINY_COMPARE,
     attnbench_cli,
+    store_synthetic_run,
 )
 from attnbench import api
 from attnbench.cli import main
@@ -37,6 +38,7 @@ TINY = textwrap.dedent(
     warmup = 1
     [[experiment]]
     name = "scaling-d"
+    settings = { repeats = 5 }
     [experiment.datasets]
     family = "gaussian"
     n = 16
@@ -52,7 +54,7 @@ TINY = textwrap.dedent(
     family = ["gaussian", "coherent"]
     n = 16
     d = 512
-    r = [0.05, 0.5]
+    r = [0.01, 0.05, 0.5, 5.0]
     [experiment.reducers.zero]
     [experiment.reducers.svd]
     [experiment.reducers.uniform]
@@ -179,3 +181,32 @@ def readme_comparison(tmp_path_factory):
     env = dict(os.environ, ATTNBENCH_CACHE_DIR=str(folder / "cache"))
     done = attnbench_cli(["compare", "my_reducer.py", *words[3:]], cwd=folder, env=env)
     return done, folder
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory):
+    """(store path, run id) of a run shaped like the paper preset, with the calibration
+    reducers, whose times and metrics follow known laws (_support.store_synthetic_run)."""
+    store = tmp_path_factory.mktemp("synthetic") / "store.sqlite"
+    return store, store_synthetic_run(store)
+
+
+@pytest.fixture(scope="session")
+def synthetic_report(synthetic_run, tmp_path_factory):
+    """(report folder, {figure name: Figure as saved}) of the synthetic run."""
+    from attnbench import figures
+    from attnbench.store import read_run
+
+    info, cells = read_run(*synthetic_run)
+    saved = {}
+    original = figures.save
+
+    def keep(fig, folder, name):
+        saved[name] = fig
+        return original(fig, folder, name)
+
+    out = tmp_path_factory.mktemp("synthetic-report")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures, "save", keep)
+        build_report(cells, info, out)
+    return out, saved

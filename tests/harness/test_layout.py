@@ -21,6 +21,7 @@ REPORT_STAGE = {
         "cost_models",
         "facts",
         "figures",
+        "findings",
         "fits",
         "intervals",
         "regime",

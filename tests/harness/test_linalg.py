@@ -32,8 +32,10 @@ def test_float32_input_is_evaluated_against_its_float64_reference():
     metrics = evaluate(X32, X32)  # Y = X is exact
     assert metrics["spectral_eps"] < 1e-8
     assert metrics["attn_err_inf"] == 0.0
-    sizes = [get_reducer("leverage_exact", random_state=0).fit(X).n_draws_
-             for X in (X32, X32.astype(np.float64))]
+    sizes = [
+        get_reducer("leverage_exact", random_state=0).fit(X).n_draws_
+        for X in (X32, X32.astype(np.float64))
+    ]
     assert sizes[0] == sizes[1]
 
 

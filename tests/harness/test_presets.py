@@ -31,7 +31,7 @@ def test_every_documented_experiment_is_there(paper):
     config, cells = paper
     names = {e.name for e in config.experiments}
     documented = {*TIME_SWEEPS, *BSS_SWEEPS, *ACCURACY, *PROBABILITY}
-    assert documented | {"m_vs_n", "beyond_minilm", "regime_map"} == names
+    assert documented | {"m_vs_n", "m_vs_n_sparse", "beyond_minilm", "regime_map"} == names
     for name in names:
         assert of(cells, name), name
 
@@ -74,7 +74,10 @@ def test_accuracy_cells_have_five_seeds_and_every_randomized_reducer_100_draws(p
         for r in list_reducers()
         if get_reducer_class(r).__module__.startswith("attnbench.algorithms.")
     }
-    assert randomized == {r for r in builtin if not get_reducer_class(r).deterministic}
+    # every randomized built-in, and the calibration reducer whose planted part is the error
+    assert randomized == {r for r in builtin if not get_reducer_class(r).deterministic} | {
+        "calibration_error"
+    }
     assert len(families) >= 8
     assert all(len(draws[(r, f)]) >= 100 for r in randomized for f in families)
 

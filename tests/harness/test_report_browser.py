@@ -69,3 +69,15 @@ def test_screenshot_is_not_blank(loaded):
     assert pixels.shape[:2] == (VIEWPORT["height"], VIEWPORT["width"])
     assert luminance.std() > 0.05  # text, tables and plots, not a flat colour
     assert np.mean(luminance < 0.5) > 0.005  # some dark ink
+
+
+def test_the_paper_shaped_report_opens_with_every_figure(browser, synthetic_report):
+    """The report of the synthetic paper-shaped run (every figure the paper preset
+    draws): no console error, every image decoded, every link resolved."""
+    page = synthetic_report[0] / "index.html"
+    state, errors = load_page(browser, page)
+    assert not errors
+    assert len(state["images"]) >= 7
+    assert all(complete and width > 0 for _, complete, width in state["images"])
+    assert not unresolved_links(state, page)
+    assert state["text"].index("What we found") < state["text"].index("Claims of the paper")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from attnbench import regime
 from attnbench.claims import (
     CALIBRATION,
     CLAIMS,
@@ -287,8 +288,21 @@ def _collapse(cells, what):
 
 @finder(90)
 def regime_map(ctx):
-    """HOOK for the regime map (issue 13, item 5): sentences on the crossover n* and on
-    who reaches the target error fastest where, from the regime engineer's analysis
-    module once it is merged.  Until then the run carries no such analysis, and this
-    finder says nothing."""
-    return []
+    """Who reaches the target error fastest where, and the crossover n* of leverage_fast
+    against the exact Gram route (attnbench.regime)."""
+    table = regime.winners(regime.point_medians(ctx.cells))
+    out = []
+    if len(table):
+        wins = table["reducer"].fillna("nothing").value_counts()
+        listed = ", ".join(f"{name} at {count}" for name, count in wins.items())
+        margins = table["margin"][np.isfinite(table["margin"])]
+        margin = (
+            f"; median margin over the runner-up ×{_g(margins.median())}" if len(margins) else ""
+        )
+        out.append(
+            f"Fastest to the target error (skill ≥ {regime.SKILL_TARGET:g} and err/r ≤ "
+            f"{regime.ERR_OVER_R_TARGET:g}) at the {len(table)} timed dataset points: "
+            f"{listed}{margin}."
+        )
+    crossings = regime.crossover(ctx.cells)
+    return out + [regime.crossover_sentence(row) for row in crossings.to_dict("records")]

@@ -220,6 +220,25 @@ def _crossover_row(ns, fast_times, exact_times, n_boot, level, seed):
     }
 
 
+def crossover_sentence(row):
+    """One row of :func:`crossover` in words, with its numbers."""
+    where = (
+        f"{row['fast']} on {row['dataset.family']} (d = {row['dataset.d']}, density "
+        f"{row['dataset.density']:g}): time over {EXACT}'s {row['ratio_at_n_min']:.3g} at n = "
+        f"{row['n_min']}, {row['ratio_at_n_max']:.3g} at n = {row['n_max']}"
+    )
+    if row["direction"] is None:
+        return (
+            f"{where}; no crossover in that range (resamples that cross: "
+            f"{row['crossing_share']:.0%})."
+        )
+    return (
+        f"{where}; {row['direction']} than {EXACT} from n* = {row['n_star']:.4g} "
+        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (resamples that cross the same "
+        f"way: {row['crossing_share']:.0%})."
+    )
+
+
 def auto_sizes(cells):
     """One row per (reducer, family, n, d) of the cells with an auto bound: the median
     m_auto, m_auto / d, and whether the bound reaches d."""

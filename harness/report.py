@@ -346,7 +346,7 @@ def _crossover_blocks(ctx):
             f"Crossover: along n, the time of {regime.FAST} over that of the exact Gram "
             f"route ({regime.EXACT}); n* is where the ratio crosses 1 (log-log "
             f"interpolation), with a bootstrap {LEVEL:.0%} interval over the timed rounds. "
-            + " ".join(_crossover_sentence(row) for row in table.to_dict("records"))
+            + " ".join(regime.crossover_sentence(row) for row in table.to_dict("records"))
         ),
         ctx.figure(
             "crossover",
@@ -356,24 +356,6 @@ def _crossover_blocks(ctx):
         ),
         ctx.table("crossover", table, f"The crossover n* of {regime.FAST} and {regime.EXACT}"),
     ]
-
-
-def _crossover_sentence(row):
-    where = (
-        f"{row['fast']} on {row['dataset.family']} (d = {row['dataset.d']}, density "
-        f"{row['dataset.density']:g}): ratio {row['ratio_at_n_min']:.3g} at n = "
-        f"{row['n_min']}, {row['ratio_at_n_max']:.3g} at n = {row['n_max']}"
-    )
-    if row["direction"] is None:
-        return (
-            f"{where}; no crossover in that range (resamples that cross: "
-            f"{row['crossing_share']:.0%})."
-        )
-    return (
-        f"{where}; {row['direction']} than {regime.EXACT} from n* = {row['n_star']:.4g} "
-        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (resamples that cross the same "
-        f"way: {row['crossing_share']:.0%})."
-    )
 
 
 @section("Auto sizes: where each bound starts to compress", 36)

@@ -2,11 +2,12 @@
 plane with leverage_fast and svd along n, and auto sizes over d."""
 
 import textwrap
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from attnbench import api, regime
+from attnbench import api, findings, regime
 from attnbench.config import parse_config
 from attnbench.render import Figure, Table
 from attnbench.report import ReportContext, auto_size_section, regime_section
@@ -78,3 +79,13 @@ def test_the_tables_are_the_analysis_of_the_stored_cells(report):
     assert onset.loc["gaussian", "compresses_from_d"] == 4096
     crossing = pd.read_csv(out / "tables" / "crossover.csv")
     assert set(crossing["dataset.density"]) == {0.05, 0.2} and (crossing["n_min"] == 8).all()
+
+
+def test_what_we_found_states_the_winners_and_every_crossover(report):
+    _, _, cells = report
+    said = findings.regime_map(SimpleNamespace(cells=cells))  # a finder reads ctx.cells
+    table = regime.winners(regime.point_medians(cells))
+    assert said[0].startswith("Fastest to the target error") and f"the {len(table)} " in said[0]
+    crossings = regime.crossover(cells)
+    assert said[1:] == [regime.crossover_sentence(r) for r in crossings.to_dict("records")]
+    assert len(said) == 1 + len(crossings) and all("time over svd's" in s for s in said[1:])

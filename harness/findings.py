@@ -21,6 +21,7 @@ from attnbench.claims import (
     rules_text,
     theory_cells,
 )
+from attnbench.cost_models import OMEGA_BLAS
 from attnbench.fits import model_stats
 from attnbench.tables import ERR_FLOOR, budget_frame, front_frame
 
@@ -98,6 +99,34 @@ def claim_verdicts(ctx):
             continue
         parts = ", ".join(f"{r.part} {r.verdict}" for r in own.itertuples())
         out.append(f"{claim.theorem} on {claim.reducer}: {parts}.")
+    return out
+
+
+@finder(25)
+def time_rule_references(ctx):
+    """Where the time rule fails the m = 0 reducer, whose fit only reads X: a time 'fails'
+    there does not tell the paper's algorithm apart from doing nothing."""
+    if ctx.claims.withheld:
+        return []
+    table, segments = ctx.claims.verdicts, ctx.claims.segments
+    out = []
+    for claim in CLAIMS:
+        zero = table[(table["claim"] == claim.key) & (table["reducer"] == "zero")
+                     & (table["part"] == "time") & (table["verdict"] == "fails")]  # fmt: skip
+        own = segments[(segments["claim"] == claim.key) & (segments["reducer"] == "zero")]
+        above = own[own["verdict"].str.contains("above")]
+        if zero.empty or above.empty:
+            continue
+        top = above.loc[(above["ci_low"] - above[f"model ω={OMEGA_BLAS:g}"]).idxmax()]
+        out.append(
+            f"{claim.theorem}'s time rule fails the m = 0 reducer too, whose fit only reads X: "
+            f"{len(above)} of its {len(own)} local slopes lie above the fitted model, the "
+            f"farthest {top['slope']:.2f} [{top['ci_low']:.2f}, {top['ci_high']:.2f}] along "
+            f"{top['axis']} ({top['line']}, {_count(top['x_low'])}→{_count(top['x_high'])}) against "
+            f"{top[f'model ω={OMEGA_BLAS:g}']:.2f}. There the machine (caches, memory) bends "
+            "the time curves more than one fitted model allows, so a time 'fails' on such a "
+            "segment does not by itself count against the claim: read the slopes table."
+        )
     return out
 
 
@@ -193,41 +222,53 @@ def auto_sizes(ctx):
     return [
         (
             "At its own size (n_components='auto', ε = 0.5, δ = 0.1) leverage_fast keeps m/d = "
-            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {high[1]:g} and "
-            f"{_g(ratio[low])} at n = {low[0]:g}, d = {low[1]:g}{where}."
+            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {_count(high[1])} and "
+            f"{_g(ratio[low])} at n = {low[0]:g}, d = {_count(low[1])}{where}."
         )
     ]
 
 
 @finder(55)
 def sizes(ctx):
-    """m over the size bound at the two largest n of each paper reducer's longest line
-    of theory-sized cells below the saturation: what the size verdict rests on."""
+    """m over the size bound at the two largest n of every line along n of each paper
+    reducer's theory-sized cells below the saturation (what the size verdict rests on),
+    and the largest m/n anywhere."""
     out = []
     verdicts = ctx.claims.verdicts
     for claim in CLAIMS:
-        cells = theory_cells(ctx.cells[ctx.cells["reducer"] == claim.reducer])
-        cells = cells[(cells["m"] > 0) & (cells["m"] < SATURATION * model_stats(cells)["d"])]
-        lines = [
-            g
-            for g in cells.groupby(["dataset.family", "dataset.d"])
-            if g[1]["dataset.n"].nunique() >= 2
-        ]
+        theory = theory_cells(ctx.cells[ctx.cells["reducer"] == claim.reducer])
+        cells = theory[(theory["m"] > 0) & (theory["m"] < SATURATION * model_stats(theory)["d"])]
+        delta = (ctx.facts.default(claim.reducer, "delta") if ctx.facts else None) or DEFAULT_DELTA
+        lines = []
+        for (family, d), line in cells.groupby(["dataset.family", "dataset.d"]):
+            m = line.groupby("dataset.n")["m"].median().iloc[-2:]
+            if len(m) == 2:
+                ratio = m / claim.size(m.index.to_numpy(float), delta)
+                lines.append(
+                    f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at "
+                    f"n = {m.index[1]:g} ({family}, d = {_count(d)})"
+                )
         if not lines:
             continue
-        (family, d), line = max(lines, key=lambda g: g[1]["dataset.n"].nunique())
-        delta = (ctx.facts.default(claim.reducer, "delta") if ctx.facts else None) or DEFAULT_DELTA
-        m = line.groupby("dataset.n")["m"].median().iloc[-2:]
-        ratio = m / claim.size(m.index.to_numpy(float), delta)
         verdict = verdicts[(verdicts["claim"] == claim.key) & (verdicts["reducer"] == claim.reducer)
                            & (verdicts["part"] == "size")]["verdict"]  # fmt: skip
+        most = (theory["m"] / model_stats(theory)["n"]).max()
         out.append(
             f"{claim.reducer} at the theory's size keeps m / ({claim.size_term}) = "
-            f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at n = "
-            f"{m.index[1]:g} ({family}, d = {d:g}); size verdict: "
-            f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
+            + "; ".join(lines)
+            + f"; m/n is at most {_g(most)} in any of its theory-sized cells; size verdict: "
+            + f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
         )
     return out
+
+
+def _count(value):
+    """A size as 2^k when it is a power of two ≥ 1024, else as it is (:g)."""
+    if not float(value).is_integer():
+        return f"{value:g}"
+    value = int(value)
+    power = value.bit_length() - 1
+    return f"2^{power}" if value >= 1024 and value == 1 << power else f"{value}"
 
 
 @finder(60)

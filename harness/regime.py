@@ -227,7 +227,7 @@ def crossover_sentence(row):
         f"{row['dataset.density']:g}): time over {EXACT}'s {row['ratio_at_n_min']:.3g} at n = "
         f"{row['n_min']}, {row['ratio_at_n_max']:.3g} at n = {row['n_max']}"
     )
-    if row["direction"] is None:
+    if not isinstance(row["direction"], str):  # None, or NaN once in a frame
         return (
             f"{where}; no crossover in that range (resamples that cross: "
             f"{row['crossing_share']:.0%})."

@@ -305,12 +305,12 @@ def budget_frame(cells):
     budgets = 10.0 ** np.arange(np.floor(np.log10(times.min())), np.ceil(np.log10(times.max())) + 1)
     rows = []
     for budget in budgets:
-        best = [p[p["time"] <= budget]["err"] for p in datasets]
-        best = [b.idxmin() for b in best if len(b)]
+        within = [p[p["time"] <= budget]["err"] for p in datasets]
+        best = [(b.idxmin(), b.min()) for b in within if len(b)]  # (reducer, variant), err
         if not best:
             continue
-        winner = pd.Series([v for _, v in best]).value_counts()
-        errs = [p.loc[w, "err"] for p, w in zip(datasets, best) if w[1] == winner.index[0]]
+        winner = pd.Series([v for (_, v), _ in best]).value_counts()
+        errs = [err for (_, v), err in best if v == winner.index[0]]
         rows.append({"budget_s": budget, "datasets": len(best), "most accurate": winner.index[0],
                      "wins": int(winner.iloc[0]), "err_over_r": float(np.median(errs))})  # fmt: skip
     return pd.DataFrame(rows)

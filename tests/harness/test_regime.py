@@ -72,6 +72,11 @@ def test_no_crossover_is_said_as_such():
     (row,) = regime.crossover(crossover_cells(10.0, noise=0.0), n_boot=50).itertuples()
     assert math.isnan(row.n_star) and row.direction is None and row.crossing_share == 0.0
     assert row.ratio_at_n_max == pytest.approx(10 / 4096)
+    frame = regime.crossover(crossover_cells(10.0, noise=0.0), n_boot=50)
+    # in a frame with crossing rows, pandas stores the missing direction as NaN
+    for direction in (None, math.nan):
+        said = regime.crossover_sentence(frame.iloc[0].to_dict() | {"direction": direction})
+        assert "no crossover in that range" in said and "nan" not in said
 
 
 def test_auto_sizes_and_where_compression_starts():

@@ -25,6 +25,7 @@ from matplotlib.ticker import (
     FuncFormatter,
     LogFormatter,
     LogLocator,
+    NullFormatter,
     NullLocator,
 )
 
@@ -88,11 +89,16 @@ def _compact(x, _=None):
 
 
 def sweep_ticks(axis, values, most=5):
-    """Major ticks at the swept values only (every other one, and so on, beyond
-    ``most``), no minor ticks, labelled by _compact."""
-    values = sorted(set(map(float, values)))
-    step = math.ceil(len(values) / most)
-    axis.set_major_locator(FixedLocator(values[::-1][::step][::-1]))
+    """Major ticks at swept values only: at most ``most``, taken from the largest down
+    and at least 1/``most`` of the values' log range apart (lines of several sweeps give
+    close values), no minor ticks, labelled by _compact."""
+    values = sorted({float(v) for v in values if v > 0}, reverse=True)
+    gap = math.log10(values[0] / values[-1]) / most if values else 0.0
+    kept = []
+    for value in values:
+        if not kept or math.log10(kept[-1] / value) >= gap:
+            kept.append(value)
+    axis.set_major_locator(FixedLocator(sorted(kept[:most])))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(_compact))
 
@@ -429,7 +435,10 @@ def runtime_scaling(cells, sweeps, fits, models, axis):
         labels = [_runtime_line(ax, part[part["_line"] == line], fit, f"C{i}")
                   for i, line in enumerate(lines)]  # fmt: skip
         log_axes(ax, xlabel=AXIS_NAMES[axis], ylabel=TIME_LABEL)
-        sweep_ticks(ax.xaxis, part.loc[part["_line"].isin(lines), "_x"])
+        if axis == "nnz":  # measured, not configured, values: ticks at powers of 10
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        else:
+            sweep_ticks(ax.xaxis, part.loc[part["_line"].isin(lines), "_x"])
         title = f"{sweep.reducer} along {sweep.label}"
         if len(lines) == 1:  # one line: its name in the title, no legend
             title += f"\n{labels[0]}"

@@ -14,10 +14,9 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from attnbench.figures import MAX_SERIES, chunks, facets, legend_outside, log_axes, text
+from attnbench.figures import MAX_SERIES, chunks, log_axes, text
 
 MAX_PLANES = 4
 _NONE = "#cccccc"  # the colour of a point where no variant reached the target
@@ -81,22 +80,26 @@ def regime_map(planes):
 
 
 def crossover(curves, table):
-    """The time ratio t(fast) / t(exact) against n, one line per line along n and
-    variant, MAX_SERIES - 1 a panel (the ratio 1, dashed, is the last series), and each
-    n* with its interval."""
+    """The time ratio t(fast) / t(exact) against n: one panel per (family, variant of the
+    fast reducer) and at most MAX_SERIES - 1 lines along n (fixed d and density) in it,
+    the ratio 1 dashed, each n* with its interval; one row of panels each, with its
+    legend on its right."""
     if curves.empty:
         return None
-    lines = list(curves.groupby(["dataset.family", "dataset.d", "dataset.density", "fast"]))
-    panels = chunks(lines, MAX_SERIES - 1)
-    fig, axes = facets(len(panels), ncols=2, sharey=True)
+    groups = curves.groupby(["dataset.family", "fast"], sort=True)
+    panels = [
+        (family, fast, chunk)
+        for (family, fast), part in groups
+        for chunk in chunks(part.groupby(["dataset.d", "dataset.density"], sort=True), MAX_SERIES - 1)
+    ]  # fmt: skip
+    fig = Figure(figsize=(7.8, 2.6 * len(panels) + 0.6), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
     colours = colormaps["tab10"]
-    handles = []
-    for ax, panel in zip(axes, panels):
-        for i, ((family, d, density, fast), points) in enumerate(panel):
-            label = f"{fast}, {family}, d={_tick(d)}, density={density:g}"
+    for ax, (family, fast, lines) in zip(axes, panels):
+        for i, ((d, density), points) in enumerate(lines):
+            label = f"d={_tick(d)}, density={density:g}"
             (line,) = ax.plot(points["n"], points["ratio"], marker="o", ms=4,
                               color=colours(i % 10), label=text(label))  # fmt: skip
-            handles.append(line)
             match = table[
                 (table["dataset.family"] == family)
                 & (table["dataset.d"] == d)
@@ -108,11 +111,14 @@ def crossover(curves, table):
                     err = [[row.n_star - row.ci_low], [row.ci_high - row.n_star]]
                     ax.errorbar([row.n_star], [1.0], xerr=err, color=line.get_color(),
                                 marker="|", ms=12, capsize=3, lw=1.5)  # fmt: skip
-        ax.axhline(1.0, color="black", ls="--", lw=1)
-        log_axes(ax, xlabel="n (tokens)", ylabel="time ratio (fast / exact), medians")
-    handles.append(Line2D([], [], color="black", ls="--", lw=1, label="equal time"))
-    legend_outside(fig, handles)
-    fig.suptitle("Where the randomized algorithm overtakes the exact Gram route", fontsize=10)
+        ax.axhline(1.0, color="black", ls="--", lw=1, label="equal time")
+        log_axes(ax, xlabel="n (tokens)", ylabel="time ratio")
+        ax.set_title(text(f"{fast} over the exact route, {family}"), fontsize=9)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.suptitle(
+        "Where the randomized algorithm overtakes the exact Gram route (medians; bars: n*)",
+        fontsize=10,
+    )
     return fig
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from _layout import layout_problems, series_count
 from _support import REGIME_NS, crossover_cells, regime_cells
 from attnbench import regime, regime_figures
 
@@ -29,7 +30,7 @@ def assert_reads(fig):
             if ax.get_label() != "<colorbar>":
                 assert not extent.overlaps(ax.get_window_extent(renderer)), "legend on axes"
     for ax in fig.axes:
-        assert len(ax.get_lines()) <= regime_figures.MAX_SERIES + 1  # + the reference line
+        assert series_count(ax) <= regime_figures.MAX_SERIES
 
 
 def test_regime_map_colours_every_point_and_names_the_winners():
@@ -53,6 +54,24 @@ def test_crossover_draws_every_ratio_and_n_star():
     assert list(data.get_xdata()) == list(REGIME_NS)
     np.testing.assert_allclose(data.get_ydata(), curves["ratio"])
     assert ax.get_ylim()[0] < curves["ratio"].min() and curves["ratio"].max() < ax.get_ylim()[1]
+
+
+def test_crossover_with_many_lines_facets_them_and_reads():
+    # 10 lines along n (one per density): two panels of at most MAX_SERIES - 1 lines,
+    # every figure-level layout rule of the report kept (as in the paper run: 22 lines)
+    lines = []
+    for i in range(10):
+        cells = crossover_cells(100.0 * (i + 2), noise=0.0)
+        lines.append(
+            cells.assign(**{"dataset.density": 1e-3 * (i + 1), "key": cells["key"] + f"-{i}"})
+        )
+    cells = pd.concat(lines, ignore_index=True)
+    curves = regime.ratio_curves(cells)
+    fig = regime_figures.crossover(curves, regime.crossover(cells, n_boot=20))
+    assert_reads(fig)
+    assert len(fig.axes) == 2
+    assert sum(series_count(ax) - 1 for ax in fig.axes) == 10  # - the equal-time line
+    assert not layout_problems(fig)
 
 
 def test_auto_sizes_panels_hold_at_most_eight_reducers():

@@ -123,9 +123,10 @@ def time_rule_references(ctx):
             f"{len(above)} of its {len(own)} local slopes lie above the fitted model, the "
             f"farthest {top['slope']:.2f} [{top['ci_low']:.2f}, {top['ci_high']:.2f}] along "
             f"{top['axis']} ({top['line']}, {_count(top['x_low'])}→{_count(top['x_high'])}) against "
-            f"{top[f'model ω={OMEGA_BLAS:g}']:.2f}. There the machine (caches, memory) bends "
-            "the time curves more than one fitted model allows, so a time 'fails' on such a "
-            "segment does not by itself count against the claim: read the slopes table."
+            f"{top[f'model ω={OMEGA_BLAS:g}']:.2f}. Its own work is linear in nnz(X), so "
+            "there the time curves measure more than the algorithm (memory allocation, "
+            "caches): a time 'fails' on such a segment does not by itself count against the "
+            "claim; read the slopes table."
         )
     return out
 

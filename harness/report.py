@@ -271,7 +271,7 @@ def _error_vs_r_figures(ctx, cells, name, what):
                     cells, group, f"{what}Error over r against r ({i + 1}/{len(groups)})"
                 ),
                 f"{what}Error over r against r per dataset family and n (medians over seeds) for "
-                f"{', '.join(group)}; dashed black: m = 0 measured; red: the paper's bound err = r; "
+                f"{', '.join(group)}; dashed black: m = 0 measured; thick black: the paper's bound err = r; "
                 f"dotted: r/n, what m = 0 gives in the paper's regime (shaded, r < {PAPER_REGIME_R:g}); "
                 "open triangles: errors below the floor (round-off), drawn at it.",
             )

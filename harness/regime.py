@@ -38,9 +38,12 @@ FAST, EXACT = "leverage_fast", "svd"
 
 
 def timed_cells(cells):
-    """The cells whose time counts: ok, at least MIN_ROUNDS timed rounds."""
+    """The cells whose time counts: ok, at least MIN_ROUNDS timed rounds, run alone (a
+    cell that shared its machine with others, concurrency > 1, is not timed cleanly)."""
     rounds = cells["times"].map(len)
-    return cells[(cells["status"] == "ok") & (rounds >= MIN_ROUNDS)]
+    alone = pd.to_numeric(cells.get("concurrency", 1), errors="coerce")
+    alone = pd.Series(alone, index=cells.index).fillna(1) <= 1
+    return cells[(cells["status"] == "ok") & (rounds >= MIN_ROUNDS) & alone]
 
 
 def point_medians(cells, *, skill=SKILL_TARGET, err_over_r=ERR_OVER_R_TARGET):

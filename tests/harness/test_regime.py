@@ -96,3 +96,10 @@ def test_auto_sizes_and_where_compression_starts():
     # a bound that never compresses within the swept d has no onset
     cells.loc[cells["reducer"] == "leverage_fast", "m_auto"] = 10**6
     assert regime.compression_onset(regime.auto_sizes(cells))["compresses_from_d"].isna().all()
+
+
+def test_cells_timed_alongside_others_do_not_count():
+    cells = regime_cells()
+    shared = cells.assign(concurrency=2)
+    assert len(regime.timed_cells(cells)) > 0 and regime.timed_cells(shared).empty
+    assert regime.winners(regime.point_medians(shared)).empty

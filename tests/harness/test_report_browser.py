@@ -7,6 +7,8 @@ Playwright (pytest-playwright's ``browser`` fixture) drives the system's Chromiu
 when that Chromium is missing.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from matplotlib.image import imread
@@ -81,3 +83,20 @@ def test_the_paper_shaped_report_opens_with_every_figure(browser, synthetic_repo
     assert all(complete and width > 0 for _, complete, width in state["images"])
     assert not unresolved_links(state, page)
     assert state["text"].index("What we found") < state["text"].index("Claims of the paper")
+
+
+def test_the_committed_reproduction_opens_with_every_figure(browser):
+    """reports/paper (the README links it and shows two of its figures): no console
+    error, every image decoded, every link resolved, the findings first."""
+    root = Path(__file__).resolve().parents[2]
+    page = root / "reports" / "paper" / "index.html"
+    state, errors = load_page(browser, page)
+    assert not errors
+    assert len(state["images"]) >= 10
+    assert all(complete and width > 0 for _, complete, width in state["images"])
+    assert not unresolved_links(state, page)
+    assert state["text"].index("What we found") < state["text"].index("Claims of the paper")
+    readme = (root / "README.md").read_text()
+    for shown in ("error_vs_r.png", "runtime_vs_d.png"):
+        assert f"reports/paper/figures/{shown}" in readme
+        assert (root / "reports" / "paper" / "figures" / shown).is_file()

@@ -2,12 +2,14 @@
 of a thin product (leverage_fast), and weighted column gathers (sampling reducers).
 
 A sparse embedding S (d x m) has s nonzeros +-1/sqrt(s) per row, one in each of s blocks
-of m/s columns.  It is never stored: the nonzero of feature j in block b has the code
-2 * column + (sign < 0) = b * span + u, span = 2m/s, u = floor(h * span / 2^32) a
-uniform integer in [0, span) from the top 32 bits h of ``splitmix64(key, j * s + b)``
-(Lemire's multiply-shift; every value has probability 1/span within span/2^32, below
-1e-6 for m < 2^13).  So a kernel hashes only the features that X touches, and S is a
-function of (key, d, m, s) alone, the same for every layout and every block of X.
+of columns, block b holding columns [floor(b m/s), floor((b+1) m/s)) (m/s each when s
+divides m).  It is never stored: the nonzero of feature j in block b has the code
+2 * column + (sign < 0) = start_b + u, start_b = 2 floor(b m/s), u = floor(h * span_b /
+2^32) a uniform integer in [0, span_b), span_b = twice the block's width, from the top 32
+bits h of ``splitmix64(key, j * s + b)`` (Lemire's multiply-shift; every value has
+probability 1/span_b within span_b/2^32, below 1e-6 for m < 2^13).  So a kernel hashes
+only the features that X touches, and S is a function of (key, d, m, s) alone, the same
+for every layout and every block of X.
 Y = X S is a scatter-add, Y[i, c] += sign * X[i, j], which each kernel performs while
 reading X once in the order it is stored (rows of a C array, four at a time; rows of
 CSR; columns of an F array or CSC).  Dense kernels read codes from a table of d x s
@@ -37,31 +39,39 @@ from attnbench.algorithms._normals import splitmix64
 # error_model="numpy": no ZeroDivisionError branch, which keeps loops vectorisable.
 # cache=True: compiled once per machine, then loaded from __pycache__ in milliseconds.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-MAX_COLUMNS = 2**31  # span = 2m/s < 2^32 keeps the multiply-shift within 64 bits
+MAX_COLUMNS = 2**31  # span_b <= 2m < 2^32 keeps the multiply-shift within 64 bits
 Y_TILE_BYTES = 2**19  # rows of Y (CSR norms: columns of the product) that stay in L2
 COLUMN_BLOCK = 4096  # dense columns per BLAS product in column_norms_after
 ROW_PAD = 24  # doubles added to each buffered row of Y in _embed_rows (see there)
 
 
 @numba.njit(inline="always")
-def _code(key, j, b, s, span):
-    """Code of the nonzero of feature j in block b: b * span + a uniform integer < span."""
+def _code(key, j, b, s, starts):
+    """Code of the nonzero of feature j in block b: starts[b] + a uniform integer below
+    starts[b + 1] - starts[b] (twice the block's width)."""
     h = splitmix64(key, np.uint64(j) * np.uint64(s) + np.uint64(b)) >> np.uint64(32)
-    return np.uint64(b) * span + ((h * span) >> np.uint64(32))
+    return starts[b] + ((h * (starts[b + 1] - starts[b])) >> np.uint64(32))
+
+
+def block_starts(m, s):
+    """2 floor(b m / s) for b = 0..s: the first code of each block, and 2m at the end."""
+    return (2 * (np.arange(s + 1, dtype=np.uint64) * np.uint64(m) // np.uint64(s))).astype(
+        np.uint64
+    )
 
 
 @_jit
-def _fill_codes(key, span, codes):
+def _fill_codes(key, starts, codes):
     d, s = codes.shape
     for j in range(d):
         for b in range(s):
-            codes[j, b] = _code(key, j, b, s, span)
+            codes[j, b] = _code(key, j, b, s, starts)
 
 
 def check_embedding_shape(m, s):
-    """m columns in s blocks: m a multiple of s, and below 2^31."""
-    if m % s:
-        raise ValueError(f"n_components ({m}) must be a multiple of s ({s}).")
+    """m columns in s blocks: none (Y is n x 0), or at least one a block; below 2^31."""
+    if 0 < m < s:
+        raise ValueError(f"n_components ({m}) must be at least s ({s}): one column a block.")
     if m >= MAX_COLUMNS:
         raise ValueError(f"n_components must be below 2^31 for a sparse embedding, got {m}.")
 
@@ -72,7 +82,7 @@ def embedding_codes(key, d, m, s):
     code_type = next(u for u in (np.uint16, np.uint32, np.uint64) if 2 * m <= np.iinfo(u).max)
     codes = np.empty((d, s if m else 0), dtype=code_type)
     if codes.size:
-        _fill_codes(np.uint64(key), np.uint64(2 * m // s), codes)
+        _fill_codes(np.uint64(key), block_starts(m, s), codes)
     return codes
 
 
@@ -126,25 +136,25 @@ def _embed_columns(Xt, codes, table, Yt):
 
 
 @_jit
-def _embed_csr(indptr, indices, data, key, s, span, table, Y):
+def _embed_csr(indptr, indices, data, key, s, starts, table, Y):
     """CSR X: Y (n x m) += X S, row by row (a row of Y stays in cache), hashing each entry."""
     for i in range(Y.shape[0]):
         y = Y[i]
         for p in range(indptr[i], indptr[i + 1]):
             x = np.float64(data[p])
             for b in range(s):
-                code = _code(key, indices[p], b, s, span)
+                code = _code(key, indices[p], b, s, starts)
                 y[code >> 1] += table[code & 1] * x
 
 
 @_jit
-def _embed_csc(indptr, indices, data, key, s, span, table, Yt):
+def _embed_csc(indptr, indices, data, key, s, starts, table, Yt):
     """CSC X: Yt (m x n) += (X S)^T, column by column, hashing each non-empty column."""
     for j in range(indptr.size - 1):
         if indptr[j] == indptr[j + 1]:
             continue
         for b in range(s):
-            code = _code(key, j, b, s, span)
+            code = _code(key, j, b, s, starts)
             y = Yt[code >> 1]
             sign = table[code & 1]
             for p in range(indptr[j], indptr[j + 1]):
@@ -173,13 +183,13 @@ def apply_sparse_embedding(X, key, m, s):
     if sp.issparse(X):
         X = canonical_sparse(X)
         check_embedding_shape(m, s)
-        key, span = np.uint64(key), np.uint64(2 * m // s)
+        key, starts = np.uint64(key), block_starts(m, s)
         if X.format == "csr":
             Y = np.zeros((n, m))
-            _embed_csr(X.indptr, X.indices, X.data, key, s, span, table, Y)
+            _embed_csr(X.indptr, X.indices, X.data, key, s, starts, table, Y)
             return Y
         Yt = np.zeros((m, n))
-        _embed_csc(X.indptr, X.indices, X.data, key, s, span, table, Yt)
+        _embed_csc(X.indptr, X.indices, X.data, key, s, starts, table, Yt)
         return Yt.T
     codes = embedding_codes(key, d, m, s)
     if X.flags.f_contiguous and not X.flags.c_contiguous:

@@ -1,5 +1,7 @@
 """OSNAP (Nelson and Nguyen 2013), block construction: Y = X S, S a d x m sparse
-embedding with s nonzeros +-1/sqrt(s) per feature, one in each of s blocks of m/s.
+embedding with s nonzeros +-1/sqrt(s) per feature, one in each of s blocks of about m/s
+columns (widths differ by at most one when s does not divide m).  An explicit
+n_components is kept as given; below s it uses s = n_components nonzeros (one a column).
 
 Guarantee, for every X: m = ceil((n^2 + n)/(delta eps^2)) rounded up to a multiple of s
 (``n_components="auto"``) gives a (1 +- eps) spectral approximation w.p. >= 1 - delta:
@@ -30,4 +32,7 @@ class OSNAP(SparseEmbeddingReducer):
 
     def _embedding_shape(self, n, d):
         s = check_positive(self.s, "s", integer=True)
-        return s * -(-self._resolve_n_components(n, d) // s), s
+        m = self._resolve_n_components(n, d)
+        if isinstance(self.n_components, str):  # "auto": the bound, rounded up to s blocks
+            return s * -(-m // s), s
+        return m, max(1, min(s, m))

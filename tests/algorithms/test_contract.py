@@ -14,12 +14,7 @@ from attnbench.testing import parametrize_with_checks
 
 # Built-in reducers that break a rule today, with the reason: strict xfails, so a fix
 # turns them red until the entry is removed.  {reducer name: {rule id: why}}
-KNOWN_FAILURES = {
-    "osnap": {
-        "n_components": "rounds an explicit n_components up to a multiple of s "
-        "(n_components=1 gives m = 4 at s = 4)",
-    },
-}
+KNOWN_FAILURES = {}
 
 
 @parametrize_with_checks(

@@ -96,9 +96,12 @@ def test_fit_transform_finds_nan_and_inf_in_its_own_pass(layout, bad):
     Xk = layouts(X)[layout]
     with pytest.raises(ValueError) as expected:
         check_matrix(Xk)
-    for name, params in [("countsketch", {"n_components": 8}), ("countsketch", {"n_components": 0}),
-                         ("osnap", {"n_components": 8, "s": 2}),
-                         ("leverage_fast", {"n_components": 20})]:
+    for name, params in [
+        ("countsketch", {"n_components": 8}),
+        ("countsketch", {"n_components": 0}),
+        ("osnap", {"n_components": 8, "s": 2}),
+        ("leverage_fast", {"n_components": 20}),
+    ]:
         with pytest.raises(ValueError) as raised:
             get_reducer(name, random_state=0, **params).fit_transform(Xk)
         assert str(raised.value) == str(expected.value), name
@@ -112,8 +115,8 @@ def test_sketch_sizes_the_codes_cannot_hold_are_refused_at_fit():
     X = sparse_X(3, 20, seed=8)
     with pytest.raises(ValueError, match="n_components must be below 2\\^31"):
         get_reducer("countsketch", n_components=2**31, random_state=0).fit(X)
-    with pytest.raises(ValueError, match=r"n_components \(10\) must be a multiple of s \(4\)"):
-        apply_sparse_embedding(X.tocsr(), 0, 10, 4)
+    with pytest.raises(ValueError, match=r"n_components \(3\) must be at least s \(4\)"):
+        apply_sparse_embedding(X.tocsr(), 0, 3, 4)
 
 
 @pytest.mark.parametrize("name,params", [("countsketch", {}), ("osnap", {"s": 4})])
@@ -121,10 +124,33 @@ def test_sketch_reducers_apply_their_components(name, params):
     X = sparse_X(8, 200, seed=4)
     reducer = get_reducer(name, n_components=20, random_state=5, **params).fit(X)
     Y = reducer.transform(X)
-    np.testing.assert_allclose(Y, X.toarray() @ reducer.components_.toarray(), rtol=1e-13,
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        Y, X.toarray() @ reducer.components_.toarray(), rtol=1e-13, atol=1e-13
+    )
     assert get_reducer(name, n_components=0, random_state=5, **params).fit_transform(X).shape == (
-        8, 0)
+        8,
+        0,
+    )
+
+
+def test_blocks_of_unequal_width_when_s_does_not_divide_m():
+    """m = 10 columns in s = 4 blocks [0, 2), [2, 5), [5, 7), [7, 10): an explicit size is
+    kept, each feature has one nonzero in each block, every column is used, every layout
+    gives the same Y; below s, one nonzero a column."""
+    X = sparse_X(6, 3000, seed=2)
+    reducer = get_reducer("osnap", n_components=10, s=4, random_state=1).fit(X)
+    S = reducer.components_.tocsr()
+    assert reducer.n_components_ == 10 and S.shape == (3000, 10)
+    bounds = np.array([0, 2, 5, 7, 10])
+    for j in range(0, 3000, 97):
+        columns = np.sort(S.indices[S.indptr[j] : S.indptr[j + 1]])
+        assert list(np.searchsorted(bounds, columns, side="right") - 1) == [0, 1, 2, 3]
+    assert set(S.indices) == set(range(10))
+    Ys = [reducer.transform(Xk) for Xk in layouts(X.toarray()).values()]
+    for Y in Ys[1:]:
+        np.testing.assert_array_equal(Y, Ys[0])
+    small = get_reducer("osnap", n_components=3, s=4, random_state=1).fit(X)
+    assert small.n_components_ == 3 and small.nonzeros_per_feature_ == 3
 
 
 def test_normal_rows_do_not_depend_on_the_blocking():

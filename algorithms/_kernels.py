@@ -55,9 +55,8 @@ def _code(key, j, b, s, starts):
 
 def block_starts(m, s):
     """2 floor(b m / s) for b = 0..s: the first code of each block, and 2m at the end."""
-    return (2 * (np.arange(s + 1, dtype=np.uint64) * np.uint64(m) // np.uint64(s))).astype(
-        np.uint64
-    )
+    blocks = np.arange(s + 1, dtype=np.uint64)
+    return np.uint64(2) * (blocks * np.uint64(m) // np.uint64(s))
 
 
 @_jit

@@ -202,6 +202,9 @@ class ProjectionReducer(Reducer):
         self.n_components_ = self.components_.shape[1]
 
     def _transform(self, X):
+        if self.components_.shape[1] == 0:  # X @ an empty sparse map would copy dense X
+            n = X.shape[0]
+            return sp.csr_matrix((n, 0)) if sp.issparse(X) else np.zeros((n, 0))
         return X @ self.components_
 
 

@@ -207,10 +207,15 @@ def theory_cells(cells):
 def time_cells(cells):
     """Cells of dedicated time sweeps: >= MIN_TIME_REPEATS repeats, run alone."""
     repeats = cells["times"].map(len) if len(cells) else pd.Series(dtype=int)
-    keep = (repeats >= MIN_TIME_REPEATS) & (cells["time_median"] > 0)
-    if "concurrency" in cells:
-        keep &= pd.to_numeric(cells["concurrency"], errors="coerce").fillna(1) <= 1
+    keep = (repeats >= MIN_TIME_REPEATS) & (cells["time_median"] > 0) & ran_alone(cells)
     return cells[keep]
+
+
+def ran_alone(cells):
+    """Per cell: whether it had its machine to itself (concurrency 1, or not recorded)."""
+    if "concurrency" not in cells:
+        return pd.Series(True, index=cells.index)
+    return pd.to_numeric(cells["concurrency"], errors="coerce").fillna(1) <= 1
 
 
 def _variants(cells):

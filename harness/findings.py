@@ -1,7 +1,8 @@
 """The report's "What we found": sentences generated from a run, each with its numbers.
 
 A finder is a function of the report context (:class:`attnbench.report.ReportContext`:
-``cells``, ``asymmetric_cells``, ``claims``, ``facts``) that returns a list of sentences,
+``cells``, ``asymmetric_cells``, ``claims``, ``facts``, the regime map's ``winners`` and
+``crossovers``) that returns a list of sentences,
 registered in reading order with ``@finder(order)``; one that finds nothing returns [] and
 says nothing.  Sentences state what the run measured, never what it should have.
 """
@@ -23,7 +24,7 @@ from attnbench.claims import (
 )
 from attnbench.cost_models import OMEGA_BLAS
 from attnbench.fits import model_stats
-from attnbench.tables import ERR_FLOOR, budget_frame, front_frame
+from attnbench.tables import ERR_FLOOR, budget_frame, front_frame, size_text
 
 FINDERS = []
 # m = 0's error at least this share of 1 - 1/n: the exact attention puts (almost) a whole
@@ -122,7 +123,7 @@ def time_rule_references(ctx):
             f"{claim.theorem}'s time rule fails the m = 0 reducer too, whose fit only reads X: "
             f"{len(above)} of its {len(own)} local slopes lie above the fitted model, the "
             f"farthest {top['slope']:.2f} [{top['ci_low']:.2f}, {top['ci_high']:.2f}] along "
-            f"{top['axis']} ({top['line']}, {_count(top['x_low'])}→{_count(top['x_high'])}) against "
+            f"{top['axis']} ({top['line']}, {size_text(top['x_low'])}→{size_text(top['x_high'])}) against "
             f"{top[f'model ω={OMEGA_BLAS:g}']:.2f}. Its own work is linear in nnz(X), so "
             "there the time curves measure more than the algorithm (memory allocation, "
             "caches): a time 'fails' on such a segment does not by itself count against the "
@@ -223,8 +224,8 @@ def auto_sizes(ctx):
     return [
         (
             "At its own size (n_components='auto', ε = 0.5, δ = 0.1) leverage_fast keeps m/d = "
-            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {_count(high[1])} and "
-            f"{_g(ratio[low])} at n = {low[0]:g}, d = {_count(low[1])}{where}."
+            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {size_text(high[1])} and "
+            f"{_g(ratio[low])} at n = {low[0]:g}, d = {size_text(low[1])}{where}."
         )
     ]
 
@@ -238,7 +239,8 @@ def sizes(ctx):
     verdicts = ctx.claims.verdicts
     for claim in CLAIMS:
         theory = theory_cells(ctx.cells[ctx.cells["reducer"] == claim.reducer])
-        cells = theory[(theory["m"] > 0) & (theory["m"] < SATURATION * model_stats(theory)["d"])]
+        stats = model_stats(theory)
+        cells = theory[(theory["m"] > 0) & (theory["m"] < SATURATION * stats["d"])]
         delta = (ctx.facts.default(claim.reducer, "delta") if ctx.facts else None) or DEFAULT_DELTA
         lines = []
         for (family, d), line in cells.groupby(["dataset.family", "dataset.d"]):
@@ -247,13 +249,13 @@ def sizes(ctx):
                 ratio = m / claim.size(m.index.to_numpy(float), delta)
                 lines.append(
                     f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at "
-                    f"n = {m.index[1]:g} ({family}, d = {_count(d)})"
+                    f"n = {m.index[1]:g} ({family}, d = {size_text(d)})"
                 )
         if not lines:
             continue
         verdict = verdicts[(verdicts["claim"] == claim.key) & (verdicts["reducer"] == claim.reducer)
                            & (verdicts["part"] == "size")]["verdict"]  # fmt: skip
-        most = (theory["m"] / model_stats(theory)["n"]).max()
+        most = (theory["m"] / stats["n"]).max()
         out.append(
             f"{claim.reducer} at the theory's size keeps m / ({claim.size_term}) = "
             + "; ".join(lines)
@@ -261,15 +263,6 @@ def sizes(ctx):
             + f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
         )
     return out
-
-
-def _count(value):
-    """A size as 2^k when it is a power of two ≥ 1024, else as it is (:g)."""
-    if not float(value).is_integer():
-        return f"{value:g}"
-    value = int(value)
-    power = value.bit_length() - 1
-    return f"2^{power}" if value >= 1024 and value == 1 << power else f"{value}"
 
 
 @finder(60)
@@ -332,7 +325,7 @@ def _collapse(cells, what):
 def regime_map(ctx):
     """Who reaches the target error fastest where, and the crossover n* of leverage_fast
     against the exact Gram route (attnbench.regime)."""
-    table = regime.winners(regime.point_medians(ctx.cells))
+    table = ctx.winners
     out = []
     if len(table):
         wins = table["reducer"].fillna("nothing").value_counts()
@@ -346,5 +339,4 @@ def regime_map(ctx):
             f"{regime.ERR_OVER_R_TARGET:g}) at the {len(table)} timed dataset points: "
             f"{listed}{margin}."
         )
-    crossings = regime.crossover(ctx.cells)
-    return out + [regime.crossover_sentence(row) for row in crossings.to_dict("records")]
+    return out + [regime.crossover_sentence(row) for row in ctx.crossovers.to_dict("records")]

@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from attnbench.claims import ran_alone
 from attnbench.intervals import LEVEL, percentile_bootstrap
 
 SKILL_TARGET = 0.9
@@ -41,9 +42,7 @@ def timed_cells(cells):
     """The cells whose time counts: ok, at least MIN_ROUNDS timed rounds, run alone (a
     cell that shared its machine with others, concurrency > 1, is not timed cleanly)."""
     rounds = cells["times"].map(len)
-    alone = pd.to_numeric(cells.get("concurrency", 1), errors="coerce")
-    alone = pd.Series(alone, index=cells.index).fillna(1) <= 1
-    return cells[(cells["status"] == "ok") & (rounds >= MIN_ROUNDS) & alone]
+    return cells[(cells["status"] == "ok") & (rounds >= MIN_ROUNDS) & ran_alone(cells)]
 
 
 def point_medians(cells, *, skill=SKILL_TARGET, err_over_r=ERR_OVER_R_TARGET):

@@ -17,22 +17,16 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from attnbench.figures import MAX_SERIES, chunks, log_axes, text
+from attnbench.tables import size_text
 
 MAX_PLANES = 4
+TICK_POWERS_FROM = 2**14  # smaller powers of two are shown as integers
 _NONE = "#cccccc"  # the colour of a point where no variant reached the target
 _AXIS_LABELS = {
     "dataset.n": "n (tokens)",
     "dataset.d": "d (features)",
     "dataset.density": "density",
 }
-
-
-def _tick(value):
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:g}"
-    value = int(value)
-    exponent = math.log2(value)
-    return f"2^{exponent:.0f}" if value >= 2**14 and exponent.is_integer() else str(value)
 
 
 def _cell_text(row):
@@ -66,11 +60,13 @@ def regime_map(planes):
             ax.text(j, i, text(_cell_text(row)), ha="center", va="center", fontsize=7)
         cmap = ListedColormap([_NONE] + [colours[r] for r in won]).with_extremes(bad="white")
         ax.imshow(np.ma.masked_invalid(codes), cmap=cmap, vmin=0, vmax=len(won), aspect="auto")
-        ax.set_xticks(range(len(cols)), [_tick(c) for c in cols])
-        ax.set_yticks(range(len(rows)), [_tick(n) for n in rows])
+        ax.set_xticks(range(len(cols)), [size_text(c, TICK_POWERS_FROM) for c in cols])
+        ax.set_yticks(range(len(rows)), [size_text(n, TICK_POWERS_FROM) for n in rows])
         ax.set(xlabel=_AXIS_LABELS[across], ylabel=_AXIS_LABELS["dataset.n"])
         name = _AXIS_LABELS[fixed].split(" ")[0]
-        ax.set_title(text(f"{family}, r={r:g}, {name}={_tick(value)}"), fontsize=9)
+        ax.set_title(
+            text(f"{family}, r={r:g}, {name}={size_text(value, TICK_POWERS_FROM)}"), fontsize=9
+        )
     handles = [Patch(color=colours[r], label=text(r)) for r in won]
     handles.append(Patch(color=_NONE, label="none reached the target"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
@@ -97,7 +93,7 @@ def crossover(curves, table):
     colours = colormaps["tab10"]
     for ax, (family, fast, lines) in zip(axes, panels):
         for i, ((d, density), points) in enumerate(lines):
-            label = f"d={_tick(d)}, density={density:g}"
+            label = f"d={size_text(d, TICK_POWERS_FROM)}, density={density:g}"
             (line,) = ax.plot(points["n"], points["ratio"], marker="o", ms=4,
                               color=colours(i % 10), label=text(label))  # fmt: skip
             match = table[
@@ -152,7 +148,10 @@ def auto_sizes(sizes):
             ax.plot(points.index, points.values, marker="o", ms=3, label=text(reducer))
         ax.axhline(1.0, color="black", ls="--", lw=1, label="m_auto = d")
         log_axes(ax, xlabel=_AXIS_LABELS[moving], ylabel="m_auto / d")
-        ax.set_title(f"{_AXIS_LABELS[fixed].split(' ')[0]} = {_tick(value)}", fontsize=9)
+        ax.set_title(
+            f"{_AXIS_LABELS[fixed].split(' ')[0]} = {size_text(value, TICK_POWERS_FROM)}",
+            fontsize=9,
+        )
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.suptitle("The size each 'auto' bound asks for, over d (above 1: no compression)")
     return fig

@@ -95,6 +95,16 @@ class ReportContext:
     def claims(self):
         return paper_claims.check_claims(self.cells, self.facts)
 
+    @cached_property
+    def winners(self):
+        """The regime map: per timed point, the fastest variant reaching the target."""
+        return regime.winners(regime.point_medians(self.cells))
+
+    @cached_property
+    def crossovers(self):
+        """The crossover n* of each line along n (bootstrap intervals: computed once)."""
+        return regime.crossover(self.cells)
+
     def table(self, name, frame, caption, formats=tables.TABLE_FORMATS, inline=True):
         """Write tables/NAME.{formats} and return its block."""
         display = tables.write_table(frame, self.out, name, caption, formats)
@@ -319,7 +329,7 @@ _REGIME_RULE = (
 
 @section("Who wins where: the regime map", 35)
 def regime_section(ctx):
-    table = regime.winners(regime.point_medians(ctx.cells))
+    table = ctx.winners
     if table.empty:
         return []
     wins = table["reducer"].fillna("(none)").value_counts()
@@ -338,7 +348,7 @@ def regime_section(ctx):
 
 
 def _crossover_blocks(ctx):
-    table = regime.crossover(ctx.cells)
+    table = ctx.crossovers
     if table.empty:
         return []
     return [

@@ -32,6 +32,16 @@ OR_SLACK = 2.0  # "still O(r)": err/r at most this times its median in the paper
 # --- numbers and files --------------------------------------------------------------------
 
 
+def size_text(value, smallest=1024):
+    """A size (n, d, m) as 2^k when it is a power of two >= ``smallest``, a whole number as
+    an integer, anything else as :g."""
+    if not float(value).is_integer():
+        return f"{value:g}"
+    value = int(value)
+    power = value.bit_length() - 1
+    return f"2^{power}" if value >= smallest and value == 1 << power else f"{value}"
+
+
 def format_value(value):
     """A cell as shown: 4 significant digits, integers whole, missing values empty."""
     if isinstance(value, bool | np.bool_):

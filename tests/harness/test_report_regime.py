@@ -83,7 +83,10 @@ def test_the_tables_are_the_analysis_of_the_stored_cells(report):
 
 def test_what_we_found_states_the_winners_and_every_crossover(report):
     _, _, cells = report
-    said = findings.regime_map(SimpleNamespace(cells=cells))  # a finder reads ctx.cells
+    ctx = SimpleNamespace(  # what the finder reads of a ReportContext
+        winners=regime.winners(regime.point_medians(cells)), crossovers=regime.crossover(cells)
+    )
+    said = findings.regime_map(ctx)
     table = regime.winners(regime.point_medians(cells))
     assert said[0].startswith("Fastest to the target error") and f"the {len(table)} " in said[0]
     crossings = regime.crossover(cells)

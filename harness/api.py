@@ -25,15 +25,15 @@ from rich.progress import (
 )
 
 from attnbench.algorithms import get_reducer_class, list_reducers
-from attnbench.claims import RULES_STAMP
-from attnbench.config import Experiment, SweepConfig, load_config
-from attnbench.executors import make_executor
-from attnbench.facts import RunFacts
-from attnbench.fingerprint import fingerprint
-from attnbench.grid import make_cells
+from attnbench.analysis.claims import RULES_STAMP
 from attnbench.metrics import METRICS, metric_names
 from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
-from attnbench.workers import load_plugins
+from attnbench.store.facts import RunFacts
+from attnbench.sweep.config import Experiment, SweepConfig, load_config
+from attnbench.sweep.executors import make_executor
+from attnbench.sweep.fingerprint import fingerprint
+from attnbench.sweep.grid import make_cells
+from attnbench.sweep.workers import load_plugins
 
 
 def _progress(enabled):
@@ -70,9 +70,9 @@ def run(
     ``overrides`` replace settings (timeout, repeats, threads, ...).  With ``resume``,
     the latest run with the same config and settings continues: cells already stored
     ``ok`` are skipped, failed ones are run again.  ``executor`` is local, processes or
-    dask (attnbench.executors); ``workers`` sizes the processes pool or the local Dask
+    dask (attnbench.sweep.executors); ``workers`` sizes the processes pool or the local Dask
     cluster, ``scheduler`` is the address of a running Dask scheduler instead.  Workers
-    that cannot start raise attnbench.executors.WorkerStartError before the run is
+    that cannot start raise attnbench.sweep.executors.WorkerStartError before the run is
     recorded: in a script, keep this call under ``if __name__ == "__main__":``.
     """
     load_plugins(plugins)

@@ -21,12 +21,12 @@ from rich.table import Table
 from rich.text import Text
 
 from attnbench import algorithms, api
-from attnbench.config import ConfigError, list_presets
 from attnbench.datasets import list_families
-from attnbench.executors import EXECUTORS, ExecutorError
 from attnbench.metrics import METRICS, AttentionReference, evaluate
 from attnbench.store import DEFAULT_STORE, StoreError
-from attnbench.workers import load_plugins
+from attnbench.sweep.config import ConfigError, list_presets
+from attnbench.sweep.executors import EXECUTORS, ExecutorError
+from attnbench.sweep.workers import load_plugins
 
 FORMATS = ("table", "md", "csv")
 PIPED_WIDTH = 10_000  # columns of a console that is not a terminal: tables at full width
@@ -53,7 +53,7 @@ class Output:
 
     def table(self, frame, title=""):
         """Print a DataFrame: numbers to 4 significant digits, text as text (no markup)."""
-        from attnbench.tables import display_frame, markdown_table
+        from attnbench.report.tables import display_frame, markdown_table
 
         if self.fmt == "csv":
             click.echo(f"# {title}")
@@ -267,7 +267,7 @@ def _last_line(error):
 
 def _show(store, run, out):
     """The run's cell counts, medians of its ok cells, and every cell that did not finish."""
-    from attnbench.tables import prepare_cells, summary_frame
+    from attnbench.report.tables import prepare_cells, summary_frame
 
     try:
         cells = prepare_cells(api.load_cells(store, run))
@@ -417,8 +417,8 @@ def compare(
     --fail-if-slower is given and exceeded.
     """
     from attnbench import compare as comparing
-    from attnbench.compare_report import write_comparison
-    from attnbench.compare_stats import verdict_display
+    from attnbench.compare.report import write_comparison
+    from attnbench.compare.stats import verdict_display
 
     names = [b.strip() for group in baselines for b in group.split(",") if b.strip()]
     try:
@@ -493,10 +493,10 @@ def check(plugin, verbose):
     Prints a row per rule with the reason for each failure.  Exit code: 0 when every rule
     passes, 1 when one fails, 2 when PLUGIN cannot be loaded.
     """
-    from attnbench import testing
+    from attnbench import contract
 
     try:
-        report = testing.check_reducer(plugin)
+        report = contract.check_reducer(plugin)
     except (
         OSError,
         ValueError,
@@ -505,7 +505,7 @@ def check(plugin, verbose):
     ) as exc:
         click.echo(f"Error: cannot load {plugin!r}: {exc}", err=True)
         raise SystemExit(2) from None
-    Console().print(testing.report_table(report, verbose=verbose))
+    Console().print(contract.report_table(report, verbose=verbose))
     failed = [result.rule for result in report.failures]
     click.echo(f"FAILED {len(failed)} rule(s): {', '.join(failed)}" if failed else "PASSED")
     raise SystemExit(1 if failed else 0)
@@ -524,7 +524,7 @@ def check(plugin, verbose):
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 def new_reducer(name, kind, output, force):
     """Write a commented one-class reducer NAME from a template; it passes `attnbench check`."""
-    from attnbench import scaffold
+    from attnbench.contract import scaffold
 
     try:
         path = scaffold.write_reducer(name, kind, output, force=force)

@@ -3,7 +3,7 @@
 A(X) = D(X)^{-1} exp(XX^T), D(X) = diag(exp(XX^T) 1), computed stably by subtracting
 each row's maximum before exp.  r is the realised ||XX^T||_inf (max absolute entry).
 Asymmetric attention A(Q, K) = D^{-1} exp(QK^T) reads the same definitions with the
-logits G = QK^T and the reduced G' = Q'K'^T (attnbench.asymmetric): ``gram_err_over_r``
+logits G = QK^T and the reduced G' = Q'K'^T (attnbench.sweep.asymmetric): ``gram_err_over_r``
 is then the logit error over r = ||QK^T||_inf, ``spectral_eps`` does not apply, and
 ``logit_err_frob`` applies to it only.  The definitions are fixed (results must stay
 comparable across versions); see DESIGN.md.  Like ann-benchmarks' metric table, each

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 
-from attnbench import figures
+from attnbench.report import figures
 
 CAP_MARKERS = {"_", "|", 2, 3}  # errorbar caps: part of their series
 

@@ -129,8 +129,15 @@ def isolated_registry():
         registry._BROKEN.update(broken)
 
 
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+# A plug-in whose reducers raise, exit or hang on purpose (the sweep's fault rules).
+MISBEHAVING = TESTS / "harness" / "plugins" / "misbehaving.py"
+# One plug-in per contract rule, each breaking that rule.
+BROKEN_PLUGINS = TESTS / "algorithms" / "broken_plugins"
+FIXTURES = TESTS / "harness" / "fixtures"
 # attnbench compare: a bad candidate (uniform sampling renamed), baselines, a tiny preset.
-BAD_UNIFORM = Path(__file__).parent / "harness" / "plugins" / "bad_uniform.py"
+BAD_UNIFORM = TESTS / "harness" / "plugins" / "bad_uniform.py"
 COMPARE_BASELINES = ["leverage_exact", "uniform", "zero"]
 TINY_COMPARE = textwrap.dedent(
     """
@@ -238,7 +245,7 @@ def unresolved_links(state, page_path):
     return missing
 
 
-# --- synthetic cells for the regime analysis (attnbench.regime) ---------------------------
+# --- synthetic cells for the regime analysis (attnbench.analysis.regime) ---------------------------
 
 
 def variant_cells(points, *, reducer, variant=None, noise=0.0, repeats=5, seed=0, **columns):
@@ -405,10 +412,10 @@ def store_synthetic_run(path, *, rules_stamp=None, seed=0):
     n, 120 draws, error against r), its metrics and times drawn from the laws above
     instead of measured: written to the store at ``path``; returns the run id."""
     from attnbench.algorithms import get_reducer_class
-    from attnbench.claims import RULES_STAMP
-    from attnbench.facts import ReducerFacts, RunFacts
-    from attnbench.grid import Cell
+    from attnbench.analysis.claims import RULES_STAMP
     from attnbench.store import Store
+    from attnbench.store.facts import ReducerFacts, RunFacts
+    from attnbench.sweep.grid import Cell
 
     rng = np.random.default_rng(seed)
     experiments = _synthetic_experiments()

@@ -9,7 +9,7 @@ Each declares the paper's randomized cost model, as a wrong reducer would, and f
 ``calibration``: :func:`attnbench.algorithms.list_reducers` leaves them out, so
 ``all_reducers`` sweeps, the contract battery and the asv suite never meet them; a
 sweep names them to run them (``[experiment.reducers.calibration_cost]``).  Which part
-each must fail is pre-registered with the rules (:data:`attnbench.claims.CALIBRATION`).
+each must fail is pre-registered with the rules (:data:`attnbench.analysis.claims.CALIBRATION`).
 Not for use on real work.
 """
 

@@ -6,7 +6,7 @@ per row, as a validation left inside a per-token loop would: O(n·nnz(X)) more w
 bit, at the same seed.  It still declares the paper's randomized model
 a·nnz(X) + b·n^ω, which it breaks: along d and the density its time grows like nnz(X),
 along n (fixed d and density) like n·nnz(X) ∝ n², and no one pair (a, b) fits both.  The
-claims' time rule (attnbench.claims) must judge it ``fails``.
+claims' time rule (attnbench.analysis.claims) must judge it ``fails``.
 """
 
 import numpy as np

@@ -7,9 +7,9 @@ import pytest
 from _support import gaussian_matrix, sparse_matrix
 from attnbench.algorithms import get_reducer, get_reducer_class, list_reducers
 from attnbench.algorithms.calibration import cost
-from attnbench.config import parse_config
+from attnbench.contract import check_reducer
 from attnbench.metrics import AttentionReference, evaluate
-from attnbench.testing import check_reducer
+from attnbench.sweep.config import parse_config
 
 CALIBRATION = ("calibration_cost", "calibration_error", "calibration_size")
 

@@ -1,8 +1,8 @@
-"""The reducer contract of attnbench.testing, rule by rule, over every registered reducer.
+"""The reducer contract of attnbench.contract, rule by rule, over every registered reducer.
 
-The rules live in one place (``attnbench.testing``), the same battery that
+The rules live in one place (``attnbench.contract``), the same battery that
 ``attnbench check`` runs on a third-party plug-in, so the two cannot drift;
-tests/harness/test_testing.py shows that each rule fails on a reducer that breaks it.
+tests/harness/contract/test_checks.py shows that each rule fails on a reducer that breaks it.
 """
 
 import numpy as np
@@ -10,7 +10,7 @@ import pytest
 
 from _support import gaussian_matrix
 from attnbench.algorithms import list_reducers
-from attnbench.testing import parametrize_with_checks
+from attnbench.contract import parametrize_with_checks
 
 # Built-in reducers that break a rule today, with the reason: strict xfails, so a fix
 # turns them red until the entry is removed.  {reducer name: {rule id: why}}

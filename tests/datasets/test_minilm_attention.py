@@ -188,7 +188,7 @@ bss_hybrid = { eps = 0.9 }
 @needs_extra
 def test_asymmetric_sweep_runs_every_reducer_and_svd_is_exact(tmp_path, forward):
     from attnbench import api
-    from attnbench.config import parse_config
+    from attnbench.sweep.config import parse_config
 
     store = tmp_path / "sweep.sqlite"
     df = api.load_cells(store, api.run(parse_config(SWEEP), store, cache_dir=str(tmp_path)))

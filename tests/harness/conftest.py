@@ -7,7 +7,6 @@ step through the command line; the system Chromium for Playwright."""
 import os
 import shlex
 import textwrap
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,17 +17,17 @@ from _support import (
     COMPARE_BASELINES,
     HOSTILE,
     HOSTILE_PARAM,
+    MISBEHAVING,
+    ROOT,
     TINY_COMPARE,
     attnbench_cli,
     store_synthetic_run,
 )
 from attnbench import api
 from attnbench.cli import main
-from attnbench.config import parse_config
 from attnbench.report import build_report
 from attnbench.store import Store
-
-MISBEHAVING = Path(__file__).parent / "plugins" / "misbehaving.py"
+from attnbench.sweep.config import parse_config
 
 TINY = textwrap.dedent(
     """
@@ -157,7 +156,7 @@ def tiny_comparison(tiny_compare_preset):
 
 def readme_block(start):
     """The README's fenced code block whose first line is ``start``, verbatim."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     head = readme.index(f"\n{start}\n") + 1
     return readme[head : readme.index("\n```", head) + 1]
 
@@ -194,7 +193,7 @@ def synthetic_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def synthetic_report(synthetic_run, tmp_path_factory):
     """(report folder, {figure name: Figure as saved}) of the synthetic run."""
-    from attnbench import figures
+    from attnbench.report import figures
     from attnbench.store import read_run
 
     info, cells = read_run(*synthetic_run)

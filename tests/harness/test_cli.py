@@ -7,15 +7,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from _support import MISBEHAVING as PLUGIN
 from attnbench.cli import main
 
-PLUGIN = Path(__file__).parent / "plugins" / "misbehaving.py"
 TIMEOUT = 10  # seconds per cell; the hanging reducer sleeps 60
 
 CONFIG = f"""
@@ -105,7 +104,7 @@ def test_show_as_csv_and_markdown(piped_run):
 SCRIPT = '''
 import sys
 from attnbench import api
-from attnbench.config import parse_config
+from attnbench.sweep.config import parse_config
 
 TEXT = """
 name = "script"
@@ -146,7 +145,7 @@ def test_a_script_without_the_main_guard_stops_with_the_fix(tmp_path):
     path, store, done = _script(tmp_path, guarded=False)
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("attnbench.workers.WorkerStartError: a worker process exited")
+    assert last.startswith("attnbench.sweep.workers.WorkerStartError: a worker process exited")
     assert str(path) in last and 'under `if __name__ == "__main__":`' in last
     # Nothing was stored: no run, no cells failed by the dozen.
     if store.exists():

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attnbench.config import parse_config
-from attnbench.grid import make_cells
-from attnbench.runner import WorkerState, execute_cell
+from attnbench.sweep.config import parse_config
+from attnbench.sweep.grid import make_cells
+from attnbench.sweep.runner import WorkerState, execute_cell
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stored_metrics.json"
 

@@ -1,0 +1,7 @@
+"""The report stage: tables, figures and sentences of a stored run, rendered to Markdown
+and HTML.  :func:`report` writes the report of a run in a store; :func:`build_report`
+writes it from cells and run info already read."""
+
+from attnbench.report.sections import build_report, report
+
+__all__ = ["build_report", "report"]

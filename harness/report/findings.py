@@ -1,0 +1,340 @@
+"""The report's "What we found": sentences generated from a run, each with its numbers.
+
+A finder is a function of the report context (:class:`attnbench.report.ReportContext`:
+``cells``, ``asymmetric_cells``, ``claims``, ``facts``, the regime map's ``winners`` and
+``crossovers``) that returns a list of sentences,
+registered in reading order with ``@finder(order)``; one that finds nothing returns [] and
+says nothing.  Sentences state what the run measured, never what it should have.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from attnbench.analysis import regime
+from attnbench.analysis.claims import (
+    CALIBRATION,
+    CLAIMS,
+    RULES_STAMP,
+    rules_text,
+    theory_cells,
+)
+from attnbench.analysis.fits import model_stats
+from attnbench.cost_models import OMEGA_BLAS
+from attnbench.paper import DEFAULT_DELTA, PAPER_REGIME_R, SATURATION
+from attnbench.report.tables import ERR_FLOOR, budget_frame, front_frame, size_text
+
+FINDERS = []
+# m = 0's error at least this share of 1 - 1/n: the exact attention puts (almost) a whole
+# row's weight on one key
+COLLAPSE = 0.5
+
+
+def finder(order):
+    """Register ``fn(ctx) -> list of sentences`` at position ``order``."""
+
+    def decorate(fn):
+        FINDERS[:] = sorted(
+            [f for f in FINDERS if f[1].__name__ != fn.__name__] + [(order, fn)],
+            key=lambda f: f[0],
+        )
+        return fn
+
+    return decorate
+
+
+def sentences(ctx):
+    """Every finder's sentences, in order."""
+    return [s for _, fn in FINDERS for s in fn(ctx)]
+
+
+def _g(value):
+    return f"{value:.3g}"
+
+
+@finder(10)
+def rules_power(ctx):
+    report = ctx.claims
+    if report.withheld:
+        return [
+            (
+                f"No verdict is given: the run was made under claim rules {rules_text(report.stamp)}, "
+                f"and these are {rules_text(RULES_STAMP)}; rerun the sweep to judge it."
+            )
+        ]
+    calibration = report.calibration
+    if calibration.empty:
+        return [
+            (
+                "No calibration reducer ran, so this run does not show that its rules can fail "
+                f"(add {', '.join(CALIBRATION)} to the sweep)."
+            )
+        ]
+    caught = calibration[calibration["caught"]]
+    rows = calibration.to_dict("records")
+    out = [
+        f"The rules can fail: {len(caught)} of {len(calibration)} calibration reducers (planted "
+        "faults) were judged 'fails' on their planted part ("
+        + ", ".join(f"{r['reducer']}: {r['verdict']} on {r['planted part']}" for r in rows)
+        + ")."
+    ]
+    for r in (r for r in rows if not r["caught"]):
+        out.append(
+            f"WARNING: {r['reducer']} was judged '{r['verdict']}' on {r['planted part']}, so at "
+            f"this run's sizes the {r['planted part']} rule cannot be trusted to catch a real fault."
+        )
+    return out
+
+
+@finder(20)
+def claim_verdicts(ctx):
+    if ctx.claims.withheld:
+        return []
+    table = ctx.claims.verdicts
+    out = []
+    for claim in CLAIMS:
+        own = table[(table["claim"] == claim.key) & (table["reducer"] == claim.reducer)]
+        if own.empty or (own["verdict"] == "absent").all():
+            continue
+        parts = ", ".join(f"{r.part} {r.verdict}" for r in own.itertuples())
+        out.append(f"{claim.theorem} on {claim.reducer}: {parts}.")
+    return out
+
+
+@finder(25)
+def time_rule_references(ctx):
+    """Where the time rule fails the m = 0 reducer, whose fit only reads X: a time 'fails'
+    there does not tell the paper's algorithm apart from doing nothing."""
+    if ctx.claims.withheld:
+        return []
+    table, segments = ctx.claims.verdicts, ctx.claims.segments
+    out = []
+    for claim in CLAIMS:
+        zero = table[(table["claim"] == claim.key) & (table["reducer"] == "zero")
+                     & (table["part"] == "time") & (table["verdict"] == "fails")]  # fmt: skip
+        own = segments[(segments["claim"] == claim.key) & (segments["reducer"] == "zero")]
+        above = own[own["verdict"].str.contains("above")]
+        if zero.empty or above.empty:
+            continue
+        top = above.loc[(above["ci_low"] - above[f"model ω={OMEGA_BLAS:g}"]).idxmax()]
+        out.append(
+            f"{claim.theorem}'s time rule fails the m = 0 reducer too, whose fit only reads X: "
+            f"{len(above)} of its {len(own)} local slopes lie above the fitted model, the "
+            f"farthest {top['slope']:.2f} [{top['ci_low']:.2f}, {top['ci_high']:.2f}] along "
+            f"{top['axis']} ({top['line']}, {size_text(top['x_low'])}→{size_text(top['x_high'])}) against "
+            f"{top[f'model ω={OMEGA_BLAS:g}']:.2f}. Its own work is linear in nnz(X), so "
+            "there the time curves measure more than the algorithm (memory allocation, "
+            "caches): a time 'fails' on such a segment does not by itself count against the "
+            "claim; read the slopes table."
+        )
+    return out
+
+
+@finder(30)
+def vacuity(ctx):
+    table = ctx.claims.verdicts
+    vacuous = table[(table["verdict"] == "vacuous") & (table["part"] == "error")]
+    zero = ctx.cells[(ctx.cells["reducer"] == "zero") & (ctx.cells["dataset.r"] < PAPER_REGIME_R)]
+    if vacuous.empty or zero.empty:
+        return []
+    n = model_stats(zero)["n"]
+    spectral = table[(table["reducer"] == "zero") & (table["part"] == "spectral")]
+    proof = (
+        f" The guarantee its proof gives, (1−ε)XXᵀ ⪯ YYᵀ ⪯ (1+ε)XXᵀ, does separate them: m = 0 "
+        f"{spectral['verdict'].iloc[0]} it (spectral_eps {_g(zero['spectral_eps'].median())})."
+        if len(spectral)
+        else ""
+    )
+    return [
+        "The paper's error statement (attn_err_inf ≤ r for r < 0.1) is vacuous: the m = 0 "
+        f"reducer meets it in all {len(zero)} of its cells, with err/r median "
+        f"{_g(zero['attn_err_over_r'].median())} against 1/n median {_g(np.median(1 / n))}, "
+        f"so {', '.join(sorted(set(vacuous['reducer'])))} passing it shows nothing." + proof
+    ]
+
+
+@finder(40)
+def pareto(ctx):
+    budgets = budget_frame(ctx.cells)
+    fronts = front_frame(ctx.cells)
+    if budgets.empty:
+        return []
+    # a larger budget that changes nothing is not worth a clause
+    changes = budgets[["most accurate", "wins", "datasets"]].ne(budgets[
+        ["most accurate", "wins", "datasets"]].shift()).any(axis=1)  # fmt: skip
+    listed = "; ".join(
+        f"≤ {b['budget_s']:g} s: {b['most accurate']} in {b['wins']} of {b['datasets']} datasets "
+        f"(err/r {_g(b['err_over_r'])})"
+        for b in budgets[changes].to_dict("records")
+    )
+    out = [f"Most accurate within a time budget (per dataset, medians over seeds): {listed}."]
+    if len(fronts):
+        total = int(fronts["datasets"].iloc[0])
+        counts = dict(zip(fronts["reducer"], fronts["on the front"]))
+        out.append(
+            f"On the time/error Pareto front, of {total} datasets: "
+            + ", ".join(f"{r} {c}" for r, c in sorted(counts.items(), key=lambda x: -x[1]))
+            + "; "
+            + ", ".join(f"{r} 0" for r in ("svd", "bss", "leverage_fast") if r not in counts)
+            + "."
+        )
+    return out + _svd_dominance(ctx.cells)
+
+
+def _svd_dominance(cells):
+    """Datasets where nothing faster than exact svd beats the m = 0 reducer."""
+    dominated, total = [], 0
+    for keys, part in cells.groupby(["dataset.family", "dataset.n", "dataset.d", "dataset.r"]):
+        svd = part[part["reducer"] == "svd"]
+        if svd.empty or part["reducer"].nunique() < 3:
+            continue
+        total += 1
+        faster = part[part["time_median"] < svd["time_median"].median()]
+        if not (faster["skill"] > 0).any():
+            dominated.append(keys)
+    if not total:
+        return []
+    families = sorted({k[0] for k in dominated})
+    return [
+        f"Exact svd (error at round-off, below {ERR_FLOOR:g}·r) dominates {len(dominated)} of "
+        f"{total} datasets: there no reducer faster than it beats m = 0"
+        + (f" (families: {', '.join(families)})." if families else ".")
+    ]
+
+
+@finder(50)
+def auto_sizes(ctx):
+    cells = ctx.cells[ctx.cells["reducer"] == "leverage_fast"]
+    if "param.n_components" in cells:
+        cells = cells[cells["param.n_components"].isna()]
+    if cells.empty:
+        return []
+    stats = model_stats(cells)
+    ratio = (cells["m"] / stats["d"]).groupby([stats["n"], stats["d"]]).median()
+    low, high = ratio.idxmin(), ratio.idxmax()
+    compressing = ratio[ratio < 0.25]
+    where = (
+        "; the smallest d/n at which it keeps under a quarter of the columns is "
+        f"{min(d / n for n, d in compressing.index):.4g}"
+        if len(compressing)
+        else "; it never keeps under a quarter of the columns here"
+    )
+    return [
+        (
+            "At its own size (n_components='auto', ε = 0.5, δ = 0.1) leverage_fast keeps m/d = "
+            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {size_text(high[1])} and "
+            f"{_g(ratio[low])} at n = {low[0]:g}, d = {size_text(low[1])}{where}."
+        )
+    ]
+
+
+@finder(55)
+def sizes(ctx):
+    """m over the size bound at the two largest n of every line along n of each paper
+    reducer's theory-sized cells below the saturation (what the size verdict rests on),
+    and the largest m/n anywhere."""
+    out = []
+    verdicts = ctx.claims.verdicts
+    for claim in CLAIMS:
+        theory = theory_cells(ctx.cells[ctx.cells["reducer"] == claim.reducer])
+        stats = model_stats(theory)
+        cells = theory[(theory["m"] > 0) & (theory["m"] < SATURATION * stats["d"])]
+        delta = (ctx.facts.default(claim.reducer, "delta") if ctx.facts else None) or DEFAULT_DELTA
+        lines = []
+        for (family, d), line in cells.groupby(["dataset.family", "dataset.d"]):
+            m = line.groupby("dataset.n")["m"].median().iloc[-2:]
+            if len(m) == 2:
+                ratio = m / claim.size(m.index.to_numpy(float), delta)
+                lines.append(
+                    f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at "
+                    f"n = {m.index[1]:g} ({family}, d = {size_text(d)})"
+                )
+        if not lines:
+            continue
+        verdict = verdicts[(verdicts["claim"] == claim.key) & (verdicts["reducer"] == claim.reducer)
+                           & (verdicts["part"] == "size")]["verdict"]  # fmt: skip
+        most = (theory["m"] / stats["n"]).max()
+        out.append(
+            f"{claim.reducer} at the theory's size keeps m / ({claim.size_term}) = "
+            + "; ".join(lines)
+            + f"; m/n is at most {_g(most)} in any of its theory-sized cells; size verdict: "
+            + f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
+        )
+    return out
+
+
+@finder(60)
+def bss_cost(ctx):
+    segments = ctx.claims.segments
+    bss = segments[(segments["reducer"] == "bss") & segments["axis"].str.startswith("n")]
+    if bss.empty:
+        return []
+    top = bss.sort_values("x_high").iloc[-1]
+    return [
+        (
+            f"BSS's measured cost along n: local slope {top['slope']:.2f} [{top['ci_low']:.2f}, "
+            f"{top['ci_high']:.2f}] from n = {top['x_low']:g} to {top['x_high']:g} ({top['line']}), "
+            f"against {top['model ω=3']:.2f} for the claimed model fitted at ω = 3 and "
+            f"{top['model ω=2.373']:.2f} at ω = 2.373 (its asymptotic n^(ω+1) has slope 4 and "
+            "3.37)."
+        )
+    ]
+
+
+@finder(70)
+def large_logits(ctx):
+    return _collapse(ctx.cells, "symmetric attention A(X)")
+
+
+@finder(80)
+def asymmetric(ctx):
+    return _collapse(ctx.asymmetric_cells, "asymmetric attention A(Q, K)")
+
+
+def _collapse(cells, what):
+    """At the largest r swept: m = 0's error against 1 − 1/n (the attention has put each
+    row's weight on one key), and the variants that still beat m = 0."""
+    swept = cells[cells["dataset.family"].str.match("^(?!minilm)")]
+    if swept.empty or swept["dataset.r"].nunique() < 4:
+        return []
+    top = swept[swept["dataset.r"] == swept["dataset.r"].max()]
+    zero = top[top["reducer"] == "zero"]
+    skill = top[top["reducer"] != "zero"].groupby("variant")["skill"].median()
+    out = [
+        (
+            f"At r = {top['dataset.r'].iloc[0]:g} ({what}), {int((skill > 0).sum())} of {len(skill)} "
+            "reducer variants still beat m = 0 (median skill > 0)"
+        )
+    ]
+    if len(zero):
+        err, top_share = zero["attn_err_inf"].median(), np.median(1 - 1 / model_stats(zero)["n"])
+        out[0] += f"; m = 0's error is {_g(err)} against 1 − 1/n = {_g(top_share)}"
+        if err >= COLLAPSE * top_share:
+            out[0] += (
+                ": the attention has collapsed to about one key per row (each token's largest "
+                "logit, e.g. its own ‖x_i‖² = r, exceeds the others by a multiple of r, so exp "
+                "puts nearly all of the row's weight there) while m = 0 spreads it evenly, and "
+                "an error in that one logit moves a whole unit of weight"
+            )
+    return [out[0] + "."]
+
+
+@finder(90)
+def regime_map(ctx):
+    """Who reaches the target error fastest where, and the crossover n* of leverage_fast
+    against the exact Gram route (attnbench.analysis.regime)."""
+    table = ctx.winners
+    out = []
+    if len(table):
+        wins = table["reducer"].fillna("nothing").value_counts()
+        listed = ", ".join(f"{name} at {count}" for name, count in wins.items())
+        margins = table["margin"][np.isfinite(table["margin"])]
+        margin = (
+            f"; median margin over the runner-up ×{_g(margins.median())}" if len(margins) else ""
+        )
+        out.append(
+            f"Fastest to the target error (skill ≥ {regime.SKILL_TARGET:g} and err/r ≤ "
+            f"{regime.ERR_OVER_R_TARGET:g}) at the {len(table)} timed dataset points: "
+            f"{listed}{margin}."
+        )
+    return out + [regime.crossover_sentence(row) for row in ctx.crossovers.to_dict("records")]

@@ -40,7 +40,7 @@ _PUBLIC = {
     "check_reducer": ("attnbench.contract", "check_reducer"),
     "parametrize_with_checks": ("attnbench.contract", "parametrize_with_checks"),
 }
-__all__ = sorted(_PUBLIC)
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name):

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from _support import BAD_UNIFORM, COMPARE_BASELINES, TINY_COMPARE, comparison_cells
 from attnbench import api
-from attnbench.compare import runs as comparing
 from attnbench.cli import main
+from attnbench.compare import runs as comparing
 from attnbench.sweep.config import parse_config
 from attnbench.sweep.grid import make_cells
 

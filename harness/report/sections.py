@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -647,14 +648,25 @@ def _gib(value):
 # --- the report ---------------------------------------------------------------------------
 
 
+def purpose(config_text):
+    """The run's purpose: the ``description`` of the preset or config it ran (stored with
+    the run), or '' when it has none."""
+    try:
+        return str(tomllib.loads(config_text or "").get("description", "")).strip()
+    except tomllib.TOMLDecodeError:
+        return ""
+
+
 def _header(ctx):
     info, fp = ctx.info, ctx.info.get("fingerprint", {})
+    what = purpose(info.get("config"))
     counts = ctx.all_cells["status"].value_counts()
     status = ", ".join(f"{counts[k]} {k}" for k in ("ok", "failed", "timeout") if k in counts)
     commit = (fp.get("git_commit") or "unknown")[:12]
     dirty = " with uncommitted changes" if fp.get("git_dirty") else ""
     return (
-        f"Run {info.get('id')} of '{info.get('name')}': {len(ctx.all_cells)} cells ({status}), "
+        (f"{what} " if what else "")
+        + f"Run {info.get('id')} of '{info.get('name')}': {len(ctx.all_cells)} cells ({status}), "
         f"started {_when(info.get('started'))} on {fp.get('cpu')} ({fp.get('cores')} cores), "
         f"attnbench commit {commit}{dirty}, {info.get('settings', {}).get('threads')} BLAS "
         "thread(s) per cell."

@@ -221,3 +221,13 @@ def test_report_is_identical_before_and_after_its_entry_point_plugin_is_uninstal
     models = pd.read_csv(tmp_path / "uninstalled" / "tables" / "fit_models.csv")
     own = models[(models["reducer"] == "test_ep_first") & (models["role"] == "own")]
     assert list(own["model"]) == ["input_sparsity"]
+
+
+def test_the_report_opens_with_the_runs_purpose():
+    """The first lines say what a run is for: the description of its preset or config."""
+    from attnbench.report.sections import purpose
+    from attnbench.sweep.config import load_config
+
+    assert purpose(load_config("quick").text).startswith("A smoke run")
+    assert "reproduction at the paper's scale" in purpose(load_config("paper").text)
+    assert purpose('name = "x"') == "" and purpose("not = [toml") == ""

@@ -2,6 +2,7 @@
 preset's scale, seeds, draws, time sweeps and regime planes; quick stays small."""
 
 import collections
+import tomllib
 
 import pytest
 
@@ -93,6 +94,19 @@ def test_regime_planes_and_memory(paper):
     assert max(estimate_bytes(c.dataset) for c in cells) <= limit
 
 
-def test_quick_stays_small():
-    cells = make_cells(load_config("quick"))
-    assert len(cells) <= 200 and max(c.dataset.n * c.dataset.d for c in cells) <= 2**17
+def test_quick_tells_the_story_and_stays_small():
+    """The main job's preset: small datasets and few cells, yet every calibration reducer,
+    a time sweep (>= 3 values of n, >= 3 rounds) of each paper algorithm, and a purpose
+    line that says it is a smoke run and where the reproduction is."""
+    config = load_config("quick")
+    cells = make_cells(config)
+    assert len(cells) <= 400 and max(estimate_bytes(c.dataset) for c in cells) <= 2**24
+    reducers = {c.reducer for c in cells}
+    assert {"calibration_cost", "calibration_size", "calibration_error"} <= reducers
+    for reducer in ("leverage_fast", "bss"):
+        timed = {
+            c.dataset.n for c in cells if c.reducer == reducer and dict(c.settings)["repeats"] >= 3
+        }
+        assert len(timed) >= 3, reducer
+    description = tomllib.loads(config.text)["description"]
+    assert "smoke run" in description and "reports/paper" in description

@@ -1,10 +1,19 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.linalg import eigvalsh
+from scipy.special import softmax
 
 from _support import gaussian_matrix, make_reducer, sparse_matrix
 from attnbench.linalg import attention, gram
-from attnbench.metrics import LEAK_RTOL, METRICS, AttentionReference, evaluate, metric_names
+from attnbench.metrics import (
+    LEAK_RTOL,
+    METRICS,
+    AttentionReference,
+    evaluate,
+    metric_names,
+    value_matrix,
+)
 
 
 def test_attention_rows_are_probability_vectors():
@@ -125,3 +134,31 @@ def test_evaluate_rejects_bad_y():
     with pytest.raises(KeyError, match="unknown metric"):
         evaluate(X, np.ones((4, 2)), names=["nope"])
     assert evaluate(X, sp.csr_matrix(np.ones((4, 2))), names=["m"]) == {"m": 2.0}
+
+
+def by_definition(X, Y):
+    """Every symmetric metric straight from their definitions (docs/metrics.md), by other routines (SciPy's
+    softmax, the pencil (YY^T, XX^T) for spectral_eps: X has full row rank here)."""
+    G, H = X @ X.T, Y @ Y.T
+    A, B = softmax(G, axis=1), softmax(H, axis=1)
+    r, err, V = np.abs(G).max(), np.abs(B - A).max(), value_matrix(len(X))
+    return {
+        "attn_err_inf": err,
+        "attn_err_over_r": err / r,
+        "skill": 1 - err / np.abs(A - 1 / len(X)).max(),
+        "attn_err_row_l1": np.abs(B - A).sum(axis=1).max(),
+        "gram_err_over_r": np.abs(H - G).max() / r,
+        "spectral_eps": np.abs(eigvalsh(H, G) - 1).max(),
+        "output_err": np.linalg.norm((B - A) @ V) / np.linalg.norm(A @ V),
+        "m": Y.shape[1],
+    }
+
+
+@pytest.mark.parametrize("metric", metric_names("symmetric"))
+def test_every_metric_matches_its_definition(metric):
+    """evaluate() against each metric computed straight from its definition by other
+    routines, on a Gaussian sketch of full-row-rank X."""
+    X = gaussian_matrix(64, 2048, seed=3, r=0.05)
+    Y = make_reducer("gaussian", n_components=256, random_state=0).fit_transform(X)
+    value = evaluate(AttentionReference(X), Y, names=[metric])[metric]
+    assert value == pytest.approx(by_definition(X, Y)[metric], rel=1e-9)

@@ -5,12 +5,10 @@ Run with ``pytest tests/benchmarks/micro --benchmark-only``; skipped in the norm
 
 import numpy as np
 import pytest
-from scipy.linalg import eigvalsh
-from scipy.special import softmax
 
 from attnbench.algorithms import get_reducer
 from attnbench.linalg import attention, gram
-from attnbench.metrics import AttentionReference, evaluate, metric_names, value_matrix
+from attnbench.metrics import AttentionReference, evaluate, metric_names
 
 N, D = 64, 8192
 
@@ -42,24 +40,6 @@ def test_attention_reference(benchmark, make_input, input_kind):
     benchmark.extra_info.update({"r": reference.r, "rank": int(reference.range_eigenvalues.size)})
 
 
-def by_definition(X, Y):
-    """Every symmetric metric straight from DESIGN.md's table, by other routines (SciPy's
-    softmax, the pencil (YY^T, XX^T) for spectral_eps: X has full row rank here)."""
-    G, H = X @ X.T, Y @ Y.T
-    A, B = softmax(G, axis=1), softmax(H, axis=1)
-    r, err, V = np.abs(G).max(), np.abs(B - A).max(), value_matrix(len(X))
-    return {
-        "attn_err_inf": err,
-        "attn_err_over_r": err / r,
-        "skill": 1 - err / np.abs(A - 1 / len(X)).max(),
-        "attn_err_row_l1": np.abs(B - A).sum(axis=1).max(),
-        "gram_err_over_r": np.abs(H - G).max() / r,
-        "spectral_eps": np.abs(eigvalsh(H, G) - 1).max(),
-        "output_err": np.linalg.norm((B - A) @ V) / np.linalg.norm(A @ V),
-        "m": Y.shape[1],
-    }
-
-
 @pytest.mark.benchmark(group="metrics")
 @pytest.mark.parametrize("metric", metric_names("symmetric"))
 def test_metric(benchmark, make_input, metric):
@@ -67,5 +47,5 @@ def test_metric(benchmark, make_input, metric):
     reference = AttentionReference(X)
     Y = get_reducer("gaussian", random_state=0).fit_transform(X)
     value = benchmark(evaluate, reference, Y, names=[metric])[metric]
-    assert value == pytest.approx(by_definition(X, Y)[metric], rel=1e-9)
+    assert np.isfinite(value)  # the value itself is checked by definition in test_metrics
     benchmark.extra_info[metric] = value

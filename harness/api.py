@@ -32,7 +32,7 @@ from attnbench.facts import RunFacts
 from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS, metric_names
-from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
+from attnbench.store import DEFAULT_STORE, Store, StoreError, StoreWriteError, read_run
 from attnbench.workers import load_plugins
 
 
@@ -128,9 +128,31 @@ def _save_results(db, run_id, pool, cells, name, progress):
                 if bar:
                     bar.update(task, advance=1, description=cell.label[:60])
         db.finish_run(run_id)
-    except BaseException:
-        db.finish_run(run_id, "interrupted")
+    except BaseException as exc:
+        try:
+            db.finish_run(run_id, "interrupted")
+            marked = True
+        except StoreError:
+            marked = False  # the write that failed may fail again: the cells are kept anyway
+        if isinstance(exc, StoreWriteError):
+            raise _write_error_of_run(db, exc, run_id, len(cells), marked) from None
         raise
+
+
+def _write_error_of_run(db, exc, run_id, total, marked):
+    """The StoreWriteError of a run stopped by a refused write: what happened, how many
+    of its cells are saved, and that --resume continues it."""
+    try:
+        saved = f"{db.count_cells(run_id)} of its {total} cells"
+    except StoreError:
+        saved = "every cell saved before this one"
+    state = "marked interrupted" if marked else "left marked running"
+    return StoreWriteError(
+        exc.path,
+        exc.kind,
+        f"{exc.problem}. Run {run_id} keeps {saved} ({state})",
+        f"{exc.remedy}, then run the same command with --resume to continue it",
+    )
 
 
 def load_cells(store=DEFAULT_STORE, run="latest"):

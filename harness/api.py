@@ -26,7 +26,7 @@ from rich.progress import (
 
 from attnbench.algorithms import get_reducer_class, list_reducers
 from attnbench.claims import RULES_STAMP
-from attnbench.config import Experiment, SweepConfig, load_config
+from attnbench.config import SETTINGS, Experiment, SweepConfig, load_config
 from attnbench.executors import make_executor
 from attnbench.facts import RunFacts
 from attnbench.fingerprint import fingerprint
@@ -185,10 +185,12 @@ def _stored_config(info):
             "have: restore it to rerun the run."
         )
     plan = facts.plan
+    if not plan["experiments"]:
+        raise StoreError(f"run {info['id']} has no stored plan to rerun (a migrated store).")
     experiments = tuple(Experiment(**fields) for fields in facts.experiment_fields())
-    return SweepConfig(
-        plan["name"], f"run {info['id']}", info["config"], plan["settings"], experiments
-    )
+    # A setting added since the run: its default (a run stores every setting it had).
+    settings = {key: s.default for key, s in SETTINGS.items()} | plan["settings"]
+    return SweepConfig(plan["name"], f"run {info['id']}", info["config"], settings, experiments)
 
 
 def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):

@@ -194,6 +194,7 @@ def _rebuild(db, found):
                 "INSERT INTO run_reducers SELECT * FROM _old_run_reducers WHERE run_id=?",
                 (run["id"],),
             )
+        facts |= _fill_settings(run)
         row = {c: run[c] for c in _columns(db, "runs") if c in run}
         row["inferred"] = json.dumps(facts)
         db.execute(
@@ -206,6 +207,23 @@ def _rebuild(db, found):
             db.execute(f"DROP TABLE _old_{table}")
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     return inferred
+
+
+def _fill_settings(run):
+    """Give the run's plan every setting this attnbench has, at its default where the run's
+    version did not have it; {fact: how} for those filled."""
+    from attnbench.config import SETTINGS
+
+    plan = json.loads(run["plan"])
+    missing = [key for key in SETTINGS if key not in plan.get("settings", {})]
+    if not missing:
+        return {}
+    plan["settings"] = {**plan.get("settings", {}), **{k: SETTINGS[k].default for k in missing}}
+    run["plan"] = json.dumps(plan)
+    return {
+        "plan.settings": f"{', '.join(missing)} at the defaults of {_version()} (settings the "
+        "run's version did not have)"
+    }
 
 
 def _infer_run_facts(db, run, found):

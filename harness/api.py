@@ -27,9 +27,9 @@ from rich.progress import (
 from attnbench.algorithms import get_reducer_class, list_reducers
 from attnbench.analysis.claims import RULES_STAMP
 from attnbench.metrics import METRICS, metric_names
-from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
+from attnbench.store import DEFAULT_STORE, Store, StoreError, StoreWriteError, read_run
 from attnbench.store.facts import RunFacts
-from attnbench.sweep.config import Experiment, SweepConfig, load_config
+from attnbench.sweep.config import SETTINGS, Experiment, SweepConfig, load_config
 from attnbench.sweep.executors import make_executor
 from attnbench.sweep.fingerprint import fingerprint
 from attnbench.sweep.grid import make_cells
@@ -128,9 +128,31 @@ def _save_results(db, run_id, pool, cells, name, progress):
                 if bar:
                     bar.update(task, advance=1, description=cell.label[:60])
         db.finish_run(run_id)
-    except BaseException:
-        db.finish_run(run_id, "interrupted")
+    except BaseException as exc:
+        try:
+            db.finish_run(run_id, "interrupted")
+            marked = True
+        except StoreError:
+            marked = False  # the write that failed may fail again: the cells are kept anyway
+        if isinstance(exc, StoreWriteError):
+            raise _write_error_of_run(db, exc, run_id, len(cells), marked) from None
         raise
+
+
+def _write_error_of_run(db, exc, run_id, total, marked):
+    """The StoreWriteError of a run stopped by a refused write: what happened, how many
+    of its cells are saved, and that --resume continues it."""
+    try:
+        saved = f"{db.count_cells(run_id)} of its {total} cells"
+    except StoreError:
+        saved = "every cell saved before this one"
+    state = "marked interrupted" if marked else "left marked running"
+    return StoreWriteError(
+        exc.path,
+        exc.kind,
+        f"{exc.problem}. Run {run_id} keeps {saved} ({state})",
+        f"{exc.remedy}, then run the same command with --resume to continue it",
+    )
 
 
 def load_cells(store=DEFAULT_STORE, run="latest"):
@@ -163,10 +185,12 @@ def _stored_config(info):
             "have: restore it to rerun the run."
         )
     plan = facts.plan
+    if not plan["experiments"]:
+        raise StoreError(f"run {info['id']} has no stored plan to rerun (a migrated store).")
     experiments = tuple(Experiment(**fields) for fields in facts.experiment_fields())
-    return SweepConfig(
-        plan["name"], f"run {info['id']}", info["config"], plan["settings"], experiments
-    )
+    # A setting added since the run: its default (a run stores every setting it had).
+    settings = {key: s.default for key, s in SETTINGS.items()} | plan["settings"]
+    return SweepConfig(plan["name"], f"run {info['id']}", info["config"], settings, experiments)
 
 
 def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):

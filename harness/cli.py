@@ -9,6 +9,7 @@ lists it and exits 0.
 from __future__ import annotations
 
 import shlex
+import sqlite3
 import sys
 import time
 
@@ -509,6 +510,56 @@ def check(plugin, verbose):
     failed = [result.rule for result in report.failures]
     click.echo(f"FAILED {len(failed)} rule(s): {', '.join(failed)}" if failed else "PASSED")
     raise SystemExit(1 if failed else 0)
+
+
+@main.group()
+def store():
+    """Keep a store file: check it, recover a damaged one, migrate an older one."""
+
+
+@store.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--recover",
+    "recover_to",
+    type=click.Path(dir_okay=False),
+    metavar="OUT",
+    help="copy every readable run and cell into the fresh store OUT",
+)
+def store_check(path, recover_to):
+    """Integrity check, schema version, runs with their status and cell counts (read only).
+
+    Exits 1 when the file is damaged (after recovering, with --recover), 0 when it is sound.
+    """
+    from attnbench.store import check as checking
+
+    try:
+        result = checking.check(path)
+        for line in result.lines():
+            click.echo(line)
+        if recover_to:
+            for line in checking.recover(path, recover_to).lines():
+                click.echo(line)
+    except StoreError as exc:
+        _fail(exc)
+    except sqlite3.Error as exc:
+        _fail(f"{path} cannot be read at all: {exc}.")
+    raise SystemExit(0 if result.sound else 1)
+
+
+@store.command("migrate")
+@click.argument("path", type=click.Path(dir_okay=False))
+def store_migrate(path):
+    """Upgrade a store of an earlier schema to this attnbench's, after a backup copy
+    (PATH.schemaN.bak); facts the old runs did not store are filled in and marked inferred."""
+    from attnbench.store.migrations import migrate
+
+    try:
+        migration = migrate(path)
+    except StoreError as exc:
+        _fail(exc)
+    for line in migration.lines():
+        click.echo(line)
 
 
 @main.command("new-reducer")

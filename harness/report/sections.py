@@ -125,9 +125,16 @@ class ReportContext:
 
 
 def _withheld(ctx):
-    """The warning of a run made under other claim rules, or ''."""
+    """The warning of a run made under other claim rules (or none recorded), or ''."""
     if not ctx.claims.withheld:
         return ""
+    if not ctx.claims.stamp:
+        return (
+            "Verdicts withheld: this run stored no claim rules stamp (its store was migrated "
+            "from an older schema, see 'Facts inferred by migration'), so the rules it was "
+            "made under are unknown: every verdict below reads 'withheld', and the "
+            "measurements are shown as stored. Rerun the sweep to judge it."
+        )
     return (
         f"Verdicts withheld: this run was made under claim rules {rules_text(ctx.claims.stamp)}; "
         f"this attnbench judges by rules {rules_text(RULES_STAMP)}. The rules are fixed before a "
@@ -141,6 +148,21 @@ def withheld_section(ctx):
     return [Alert(_withheld(ctx))] if ctx.claims.withheld else []
 
 
+@section("Facts inferred by migration", 1)
+def inferred_section(ctx):
+    inferred = ctx.info.get("inferred") or {}
+    if not inferred:
+        return []
+    return [
+        Alert(
+            "This run was stored by an older attnbench and its store migrated: the facts "
+            "below were not stored with the run but filled in at migration, so they describe "
+            "the attnbench that migrated it, not necessarily the one that ran it."
+        ),
+        Bullets(tuple(f"{fact}: {how}" for fact, how in inferred.items())),
+    ]
+
+
 @section("What we found", 5)
 def findings_section(ctx):
     if ctx.cells.empty:
@@ -151,10 +173,12 @@ def findings_section(ctx):
 def _claim_rules(ctx):
     fp = ctx.info.get("fingerprint", {})
     dirty = " with uncommitted changes" if fp.get("git_dirty") else ""
+    stamp = ctx.claims.stamp
+    made = rules_text(stamp) if stamp else "rules it did not record (a migrated store)"
     return (
         "Each claim of Deng, Mahadevan and Song (arXiv 2304.04397), judged by rules fixed "
         f"before the run: claim rules {rules_text(RULES_STAMP)} (attnbench.analysis.claims, whose "
-        f"docstring states each rule and why), run made under {rules_text(ctx.claims.stamp)} "
+        f"docstring states each rule and why), run made under {made} "
         f"at attnbench commit {fp.get('git_commit') or 'unknown'}{dirty}. The trivial m = 0 "
         "reducer (zero), the exact one (svd) and the calibration reducers (planted faults) "
         "are judged by the same rules. Time: the local log-log slope over the top two "

@@ -2,6 +2,13 @@
 report needs, collected at run time (:mod:`.facts`).  The store is the only source of
 facts about a run."""
 
-from attnbench.store.sqlite import DEFAULT_STORE, SCHEMA_VERSION, Store, StoreError, read_run
+from attnbench.store.sqlite import (
+    DEFAULT_STORE,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    StoreWriteError,
+    read_run,
+)
 
-__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Store", "StoreError", "read_run"]
+__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Store", "StoreError", "StoreWriteError", "read_run"]

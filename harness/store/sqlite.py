@@ -7,11 +7,17 @@ about a run, so reports, fits, claims and ``rerun`` never ask the live registry.
 mode lets a report read while a sweep writes, and a busy timeout lets two sweeps write
 to one file.  Each finished cell is one transaction, so a killed sweep loses at most the
 cell in flight; ``UNIQUE(run_id, key)`` makes a resumed run end with exactly one row per
-cell.  A file of another schema version is refused with a message, never modified.
+cell.  A file of another schema version is refused with a message, never modified: an
+older one is upgraded by ``attnbench store migrate`` (:mod:`attnbench.store.migrations`).
+
+Every SQLite error reaches the caller as a :class:`StoreError` whose text says what
+happened and what to do: a damaged file, a write refused (:class:`StoreWriteError`: disk
+full, read-only location, locked by another writer past the busy timeout).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -25,7 +31,8 @@ from attnbench.store.facts import ReducerFacts, RunFacts
 # 3: cells.draw, cells.experiments (every experiment whose grid holds the cell), the
 #    timing protocol's rounds and warmup_rounds, and the reducer's sizes (m_auto,
 #    auto_reaches_d, passthrough)
-SCHEMA_VERSION = 3
+# 4: runs.inferred: {fact: how it was filled} for the facts a migration inferred
+SCHEMA_VERSION = 4
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -43,7 +50,8 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     plan TEXT NOT NULL,
     plugins TEXT NOT NULL,
-    rules_version TEXT NOT NULL
+    rules_version TEXT NOT NULL,
+    inferred TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS run_reducers (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -99,59 +107,147 @@ _RESULT_COLUMNS = (
 )  # fmt: skip
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 class StoreError(RuntimeError):
-    pass
+    """A store problem, worded for the user: one line saying what happened and what to do."""
+
+
+class StoreWriteError(StoreError):
+    """A write the store could not make; ``kind`` is 'full', 'readonly', 'locked' or 'io'.
+    ``problem`` says what happened, ``remedy`` what to do before writing again."""
+
+    def __init__(self, path, kind, problem, remedy):
+        super().__init__(f"{problem}: {remedy}.")
+        self.path, self.kind, self.problem, self.remedy = Path(path), kind, problem, remedy
+
+
+def damaged_message(path, detail):
+    """The one line for a damaged store file."""
+    return (
+        f"{path} is damaged ({detail}): `attnbench store check {path}` shows what can still "
+        f"be read, and `attnbench store check {path} --recover NEW.sqlite` copies every "
+        "readable run and cell to a fresh store"
+    )
+
+
+def store_error(path, exc, busy_timeout=None):
+    """The :class:`StoreError` for an SQLite error (or pandas' wrapper of one) on ``path``."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, sqlite3.Error) else exc
+    detail = str(cause)
+    text = detail.lower()
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        if "not a database" in text and not _has_sqlite_header(path):
+            return StoreError(f"{path} is not an attnbench store: {detail}.")
+        return StoreError(damaged_message(path, detail) + ".")
+    if "full" in text:
+        return StoreWriteError(
+            path, "full", f"{path}: the disk is full ({detail})",
+            "free space (or write to a store on another disk with --store PATH)",
+        )  # fmt: skip
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreWriteError(
+            path, "readonly", f"{path} cannot be written: the file or its folder is read-only "
+            f"({detail})", "make both writable (or write to another store with --store PATH)",
+        )  # fmt: skip
+    if "locked" in text or "busy" in text:
+        waited = f" after waiting {busy_timeout:g} s" if busy_timeout is not None else ""
+        return StoreWriteError(
+            path, "locked", f"{path} is locked by another process{waited} ({detail})",
+            "wait for the other writer (an attnbench run, or an sqlite3 session holding a "
+            "transaction) to finish or stop it, or write to another store with --store PATH",
+        )  # fmt: skip
+    if "i/o" in text:
+        return StoreWriteError(
+            path, "io", f"{path} could not be read or written ({detail})",
+            f"check the disk, then `attnbench store check {path}`",
+        )  # fmt: skip
+    return StoreError(f"{path}: {detail}.")
+
+
+def _has_sqlite_header(path):
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _guarded(method):
+    """A Store method whose SQLite errors become :class:`StoreError` (see store_error)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+            raise store_error(self.path, exc, self.BUSY_TIMEOUT_S) from None
+
+    return call
 
 
 class Store:
     """A connection to one result file; safe to open from several processes."""
 
+    BUSY_TIMEOUT_S = 60.0  # how long a write waits for another writer's lock
+
     def __init__(self, path=DEFAULT_STORE):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
-            self.db.execute("PRAGMA busy_timeout=60000")
-            with self._transaction():
-                self._create_or_check()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of {self.path}: {exc}.") from None
+        try:
+            self.db = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc, self.BUSY_TIMEOUT_S) from None
+        try:
+            self.db.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT_S * 1000)}")
+            self._create_or_check()
             # After the check: switching to WAL rewrites the header of a refused file.
             self.db.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed
             # process still loses nothing committed (only an OS crash could drop the
             # last cells), and a cell's save costs ~0.3 ms instead of a 3-4 ms fsync.
             self.db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             self.db.close()
-            raise StoreError(f"{self.path} is not an attnbench store: {exc}.") from None
+            raise store_error(self.path, exc, self.BUSY_TIMEOUT_S) from None
         except StoreError:
             self.db.close()
             raise
 
+    def _tables(self):
+        return {name for (name,) in self.db.execute("SELECT name FROM sqlite_master")}
+
     def _create_or_check(self):
         """Create the schema in an empty file; refuse a file of another schema version
-        (nothing is written to it)."""
-        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master")}
+        (nothing is written to it).  Only creating writes: a store that exists is checked
+        by reading, so a read-only one can still be shown and reported."""
+        tables = self._tables()
         if not tables:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            return
-        row = (
-            self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if "meta" in tables
-            else None
-        )
-        if row is None:
+            with self._transaction():
+                if not self._tables():  # another process may have created it meanwhile
+                    create_schema(self.db)
+                    return
+            tables = self._tables()
+        found = schema_version(self.db, tables)
+        if found is None:
             raise StoreError(f"{self.path} is an SQLite file but not an attnbench store.")
-        found = int(row[0])
-        if found != SCHEMA_VERSION:
-            age = "an older" if found < SCHEMA_VERSION else "a newer"
+        if found < SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by {age} attnbench (store schema {found}; this "
+                f"{self.path} was written by an older attnbench (store schema {found}; this "
                 f"version reads schema {SCHEMA_VERSION}, which stores the facts reports need "
-                "with each run). Write new runs to another file (--store PATH), or read this "
-                "one with the attnbench version that wrote it."
+                f"with each run). Upgrade it with `attnbench store migrate {self.path}` (a "
+                "backup copy is kept; the facts the old run did not store are filled in and "
+                "marked inferred), or write new runs to another file (--store PATH)."
+            )
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer attnbench (store schema {found}; this "
+                f"version reads schema {SCHEMA_VERSION}). Read it with that version or a later "
+                "one, or write new runs to another file (--store PATH)."
             )
 
     def _transaction(self):
@@ -160,6 +256,7 @@ class Store:
     def close(self):
         self.db.close()
 
+    @_guarded
     def start_run(self, name, config_text, settings, fingerprint, root_seed, executor, facts):
         """Record a new run and its facts (:class:`attnbench.store.facts.RunFacts`); its id."""
         with self._transaction():
@@ -198,6 +295,7 @@ class Store:
             )
         return cur.lastrowid
 
+    @_guarded
     def find_resumable(self, facts, settings):
         """The latest run with the same plan (name, settings, experiments) and run
         settings, or None."""
@@ -207,11 +305,13 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
+    @_guarded
     def done_keys(self, run_id):
         """Keys of the cells that finished ``ok`` (failures are retried on resume)."""
         rows = self.db.execute("SELECT key FROM cells WHERE run_id=? AND status='ok'", (run_id,))
         return {key for (key,) in rows}
 
+    @_guarded
     def save_cell(self, run_id, cell, result, concurrency=1, worker="local"):
         """Store one finished cell in one transaction (replacing a failed attempt)."""
         row = {
@@ -242,12 +342,19 @@ class Store:
                 tuple(row.values()),
             )
 
+    @_guarded
+    def count_cells(self, run_id):
+        """How many cells of the run are stored (any status)."""
+        return self.db.execute("SELECT count(*) FROM cells WHERE run_id=?", (run_id,)).fetchone()[0]
+
+    @_guarded
     def finish_run(self, run_id, status="finished"):
         with self._transaction():
             self.db.execute(
                 "UPDATE runs SET finished=?, status=? WHERE id=?", (time.time(), status, run_id)
             )
 
+    @_guarded
     def resolve_run(self, run="latest"):
         """A run id from an int, a numeric string or 'latest'."""
         if run == "latest":
@@ -263,6 +370,7 @@ class Store:
             raise StoreError(f"{self.path} has no run {run_id}.")
         return run_id
 
+    @_guarded
     def run_info(self, run="latest"):
         """The run's row as a dict; ``settings`` and ``fingerprint`` parsed, and ``facts``
         (:class:`attnbench.store.facts.RunFacts`) in place of the plan, plug-ins and rules."""
@@ -271,6 +379,7 @@ class Store:
         info = dict(zip([c[0] for c in cursor.description], cursor.fetchone()))
         info["settings"] = json.loads(info["settings"])
         info["fingerprint"] = json.loads(info["fingerprint"])
+        info["inferred"] = json.loads(info.pop("inferred"))
         info["facts"] = RunFacts(
             plan=json.loads(info.pop("plan")),
             reducers=self._reducer_facts(run_id),
@@ -290,6 +399,7 @@ class Store:
             for reducer, family, cost, det, sparse, defaults, mod in rows
         }
 
+    @_guarded
     def runs(self):
         return pd.read_sql_query(
             "SELECT id, name, executor, status, started, finished,"
@@ -297,6 +407,7 @@ class Store:
             self.db,
         )
 
+    @_guarded
     def cells(self, run="latest"):
         """One row per cell: metrics, timing and dataset statistics as flat columns."""
         run_id = self.resolve_run(run)
@@ -304,6 +415,24 @@ class Store:
             "SELECT * FROM cells WHERE run_id=? ORDER BY id", self.db, params=(run_id,)
         )
         return flatten_cells(raw)
+
+
+def create_schema(db):
+    """Create the current schema in an empty file (inside the caller's transaction)."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def schema_version(db, tables=None):
+    """The schema version a store file records, or None for an SQLite file of no store."""
+    if tables is None:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    if "meta" not in tables:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else None
 
 
 def read_run(path, run="latest"):
@@ -353,4 +482,10 @@ class _Transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, value, tb):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        if not kind:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:  # SQLite itself rolls back after some errors (full disk)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error being raised says more than this one

@@ -21,7 +21,8 @@ STAGES = (
     ("attnbench.sweep", "attnbench.contract"),
     ("attnbench.analysis",),
     ("attnbench.report",),
-    ("attnbench.api",),
+    # migrations upgrade an old store with today's code: its config parser and registry
+    ("attnbench.api", "attnbench.store.migrations"),
     ("attnbench.compare",),
     ("attnbench.cli", "attnbench"),
 )  # fmt: skip
@@ -172,7 +173,11 @@ def test_the_report_stage_never_reaches_the_registry_or_the_config():
     them, so nothing on the way imports the registry (attnbench.algorithms) or the
     config parser, not even indirectly."""
     edges = graph()
-    allowed = {m for m in edges if any(in_package(m, p) for p in REPORT_STAGE)}
+    allowed = {
+        m
+        for m in edges
+        if any(in_package(m, p) for p in REPORT_STAGE) and stage(m) <= stage("attnbench.report")
+    }
     assert "attnbench.report.sections" in allowed and "attnbench.sweep.config" not in allowed
     for module in sorted(allowed):
         outside = sorted(edges[module] - allowed)

@@ -193,12 +193,14 @@ def _stored_config(info):
     return SweepConfig(plan["name"], f"run {info['id']}", info["config"], settings, experiments)
 
 
-def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):
+def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9, atol=1e-12):
     """Repeat a stored run from its stored plan and plug-ins; return (new run id,
     differing metrics).
 
-    Differences are listed as rows (cell key, reducer, metric, old, new); timings are
-    expected to differ and are not compared.
+    Differences are listed as rows (cell key, reducer, metric, old, new): values differ
+    when |a - b| > atol + rtol |b| (atol: round-off of the exact routes, whose errors sit
+    near 1e-16 and move with the BLAS); timings are expected to differ and are not
+    compared.
     """
     info, old = read_run(store, which)
     facts = info["facts"]
@@ -224,7 +226,7 @@ def rerun(store=DEFAULT_STORE, which="latest", *, progress=False, rtol=1e-9):
     for _, row in merged.iterrows():
         for m in metrics:
             a, b = row[f"{m}_old"], row[f"{m}_new"]
-            if not np.isclose(a, b, rtol=rtol, atol=0.0, equal_nan=True):
+            if not np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
                 diffs.append((row["key"], row["reducer_old"], m, a, b))
         if row["status_old"] != row["status_new"]:
             diffs.append(

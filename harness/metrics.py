@@ -6,7 +6,7 @@ Asymmetric attention A(Q, K) = D^{-1} exp(QK^T) reads the same definitions with 
 logits G = QK^T and the reduced G' = Q'K'^T (attnbench.sweep.asymmetric): ``gram_err_over_r``
 is then the logit error over r = ||QK^T||_inf, ``spectral_eps`` does not apply, and
 ``logit_err_frob`` applies to it only.  The definitions are fixed (results must stay
-comparable across versions); see DESIGN.md.  Like ann-benchmarks' metric table, each
+comparable across versions); see docs/metrics.md.  Like ann-benchmarks' metric table, each
 metric is registered once, with its description, direction and attention modes, and
 reports and benchmarks read that one definition.
 """

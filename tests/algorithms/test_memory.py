@@ -1,5 +1,5 @@
-"""Peak memory of every built-in reducer's fit_transform (DESIGN.md, 'Memory at the
-paper's scale'; base.py states the rule).
+"""Peak memory of every built-in reducer's fit_transform (algorithms/base.py states the
+rule).
 
 X is sparse (CSR), n = 32 tokens, d = 2^20 features, 2^20 nonzeros (12 MiB), where a
 dense n x d or d x m (m = 32) array is 256 MiB.  A fresh interpreter (one BLAS thread)

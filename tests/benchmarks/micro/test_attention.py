@@ -28,7 +28,7 @@ def test_attention(benchmark, make_input):
     G = gram(make_input("gaussian", N, D, "dense"))
     A = benchmark(attention, G)
     np.testing.assert_allclose(A.sum(axis=1), 1.0, rtol=1e-14)
-    # ||G||_inf = r = 0.05 keeps every entry within about 2r/n of 1/n (MISSION.md).
+    # ||G||_inf = r = 0.05 keeps every entry within about 2r/n of 1/n.
     assert np.abs(A - 1.0 / N).max() <= 2 * 0.05 / N * 1.1
     benchmark.extra_info["max_abs_A_minus_uniform"] = float(np.abs(A - 1.0 / N).max())
 
@@ -43,7 +43,7 @@ def test_attention_reference(benchmark, make_input, input_kind):
 
 
 def by_definition(X, Y):
-    """Every symmetric metric straight from DESIGN.md's table, by other routines (SciPy's
+    """Every symmetric metric straight from docs/metrics.md's table, by other routines (SciPy's
     softmax, the pencil (YY^T, XX^T) for spectral_eps: X has full row rank here)."""
     G, H = X @ X.T, Y @ Y.T
     A, B = softmax(G, axis=1), softmax(H, axis=1)

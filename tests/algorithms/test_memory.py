@@ -13,7 +13,7 @@ the tracemalloc peak (NumPy and SciPy arrays).  The larger of the two must stay 
 X itself aside (it exists before the call): at most one transient copy of X (a format
 conversion), Y and a few more n x m arrays, a few n x n arrays and d-vectors (or
 blocks of that size).  Here that is 92 MiB.  A reducer whose docstring documents more
-adds its number (DOCUMENTED).  About 25 s on a quiet 2-core machine.
+adds its number (DOCUMENTED).
 """
 
 import json

@@ -24,7 +24,7 @@ case it warns once (:class:`AutoSizeWarning`); a projection then returns X itsel
 (``passthrough_``: exact, and cheaper than a sketch wider than X; ``transform`` returns
 its input likewise), a sampling reducer keeps its draws (at most d distinct columns).
 
-Memory (DESIGN.md): fit_transform may hold X, at most one transient copy of it (a
+Memory (part of the contract): fit_transform may hold X, at most one transient copy of it (a
 format conversion), Y (n x m) and O(n^2 + d) more, never a dense n x d or d x m array
 that it does not return; a reducer that needs more says so in its docstring, with the
 number.  tests/algorithms/test_memory.py measures it for every built-in reducer.

@@ -7,8 +7,7 @@ Guarantee: ``n_components="auto"``, s = ceil(3 k ln(2k/delta)/eps^2) draws, give
 Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), an n x n eigendecomposition (n^3),
 and the scores (``attnbench.linalg.column_sq_norms``): on sparse X the quadratic forms
 X_i^T (XX^T)^+ X_i over each column's nonzeros, sum_i nnz(X_i)^2 + n^3, the order of the
-Gram itself (0.2 s against 0.4 s for the Gram at n = 1024, d = 2^20, 2.1 M nonzeros,
-one thread); on dense X, O(k nnz(X)) BLAS products over blocks of columns.  Memory: XX^T
+Gram itself; on dense X, O(k nnz(X)) BLAS products over blocks of columns.  Memory: XX^T
 and its eigenvectors (O(n^2)), O(d + s) for the scores, p and the draws, plus Y.
 """
 

@@ -9,9 +9,8 @@ sub-Gaussian and the bound holds up to a constant; for q = 1/sqrt(d) it is a heu
 Cost: drawing about q*d*m nonzeros, plus the product, about q*nnz(X)*m.
 Memory: S is stored sparse, q d m nonzeros at about 45 bytes each while it is built
 (row and column indices, signs, then CSR): outside the contract's O(n^2 + n m + d) when
-q d m > d, e.g. 4 M nonzeros, 180 MiB (7.5 size(X)) at n = 1024, d = 2^20, m = 4096,
-q = 1/sqrt(d) (scripts/bench_memory.py), and d m / 3 nonzeros at q = 1/3 (use it only
-for small d m).
+q d m > d, e.g. q d m = 4 M nonzeros, about 180 MiB, at d = 2^20, m = 4096,
+q = 1/sqrt(d), and d m / 3 nonzeros at q = 1/3 (use it only for small d m).
 """
 
 import math

@@ -4,7 +4,7 @@ vectors of X scaled by its singular values.
 With XX^T = U Lambda U^T (eigenvalues descending), YY^T = U_m Lambda_m U_m^T is the best
 rank-m approximation of XX^T (Eckart-Young); at m = rank(X) (``n_components=None``)
 YY^T = XX^T and A(Y) = A(X) exactly, with m = rank <= n columns.  Deterministic.  Not a
-column subset of X; it is the exact reference the paper's comparison omits (MISSION.md).
+column subset of X; it is the exact reference the paper's comparison omits.
 
 fit_transform returns U_m Lambda_m^{1/2} directly.  The map itself, Y' = X' W with
 W = X^T U_m Lambda_m^{-1/2} (d x m, the top right singular vectors), is never formed

@@ -2,7 +2,7 @@
 
 Guarantee: when every entry of XX^T lies in (-r, r), every entry of A(X) lies within
 about 2r/n of 1/n, so ||A(Y) - A(X)||_inf = O(r/n): the trivial baseline that already
-meets the paper's O(r) bound (MISSION.md).  Cost: O(1) for the reduction, but the input
+meets the paper's O(r) bound.  Cost: O(1) for the reduction, but the input
 validation every reducer does (a finiteness scan of X) makes fit O(nnz(X)), and that is
 what its timings measure, so it declares the input-sparsity model.  Memory: O(d) (the
 empty d x 0 sparse ``components_``; ProjectionReducer builds the empty Y without

@@ -35,7 +35,7 @@ R = 0.05  # ||XX^T||_inf of every input: the paper's regime r < 0.1
 SPARSE_DENSITY = 0.01
 DATA_SEED = 0
 REDUCER_SEED = 0
-BLAS_THREADS = 1  # DESIGN.md's timing protocol: clean scaling, less noise on a shared box
+BLAS_THREADS = 1  # the timing protocol (docs/timing.md): clean scaling, less noise on a shared box
 
 # Bump when make_input changes its output (e.g. when attnbench.datasets.make_dataset
 # replaces it): every benchmark's asv version includes it, so asv starts new histories

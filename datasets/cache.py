@@ -29,7 +29,6 @@ from attnbench.datasets.generate import Dataset, check_size, make_dataset
 from attnbench.datasets.spec import DatasetSpec
 
 CACHE_DIR_ENV = "ATTNBENCH_CACHE_DIR"
-CSR_ARRAYS = ("data", "indices", "indptr", "shape")
 
 
 class CacheWarning(UserWarning):

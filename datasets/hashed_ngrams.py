@@ -13,8 +13,8 @@ each analyzer's part of a row is scaled to unit l2 norm, and a row is the sum of
 parts over sqrt(number of analyzers), so each analyzer carries half of the energy.
 
 Density is what the text gives, not a parameter: a unit has tens to hundreds of
-distinct n-grams, so nnz(X) ~ n * 10^2 whatever d is, and density ~ 10^2 / d (measured
-at d = 2^20 with the defaults: 255 nonzeros per sentence, density 2.4e-4; 48 per window
+distinct n-grams, so nnz(X) ~ n * 10^2 whatever d is, and density ~ 10^2 / d (the
+shipped text at d = 2^20 with the defaults: 255 nonzeros per sentence, density 2.4e-4; 48 per window
 of 4 words).  Stresses what the
 ``sparse`` family cannot: real Zipfian feature frequencies (a few buckets, such as the
 word 'the' or the trigram ' th', are shared by most rows, so sum_i nnz(X_i)^2 is far

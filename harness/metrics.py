@@ -6,7 +6,7 @@ Asymmetric attention A(Q, K) = D^{-1} exp(QK^T) reads the same definitions with 
 logits G = QK^T and the reduced G' = Q'K'^T (attnbench.sweep.asymmetric): ``gram_err_over_r``
 is then the logit error over r = ||QK^T||_inf, ``spectral_eps`` does not apply, and
 ``logit_err_frob`` applies to it only.  The definitions are fixed (results must stay
-comparable across versions); see DESIGN.md.  Like ann-benchmarks' metric table, each
+comparable across versions); see docs/metrics.md.  Like ann-benchmarks' metric table, each
 metric is registered once, with its description, direction and attention modes, and
 reports and benchmarks read that one definition.
 """
@@ -41,7 +41,7 @@ class AttentionReference:
     """Everything about the exact attention that the metrics need, computed once per dataset.
 
     Symmetric, ``AttentionReference(X)``: the logits G = XX^T and, for ``spectral_eps``,
-    the eigendecomposition of G restricted to its range (n^3: 20 s of CPU at n = 4096,
+    the eigendecomposition of G restricted to its range (n^3, the largest cost at large n,
     so computed on first use, by ``spectral_eps`` only).  Asymmetric,
     ``AttentionReference(Q, K, V)``: G = QK^T and ||Q||_F ||K||_F (``logit_err_frob``).
     Both: A = D^{-1} exp(G), r = ||G||_inf, max |A - 1/n|, V (the given one, else the
@@ -176,7 +176,7 @@ def spectral_eps(ref, red):
         return 0.0 if not np.any(red.G) else float("inf")
     # Mass of YY^T outside range(XX^T): ||(I - UU^T) Y||_2^2.  None can leave a range
     # that is all of R^n; and ||.||_2 <= ||.||_F, so the spectral norm (an SVD of an
-    # n x m matrix, minutes at n = 4096) is needed only when the Frobenius norm exceeds.
+    # n x m matrix, costly at large n) is needed only when the Frobenius norm exceeds.
     if lam.size < ref.n:
         outside = red.Y - U @ (U.T @ red.Y)
         leak = LEAK_RTOL * ref.lambda_max

@@ -1,5 +1,5 @@
 """Calibration reducers: ``leverage_fast`` with one planted fault each, so that a report
-shows its claim rules can fail (DESIGN.md, "Claims and verdicts").
+shows its claim rules can fail (docs/claims.md, "Calibration reducers").
 
 ``calibration_cost``   O(n·nnz(X)) extra work: the time rule must judge it ``fails``
 ``calibration_size``   m = min(n², d) columns: the size rule must judge it ``fails``

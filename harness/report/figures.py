@@ -2,7 +2,7 @@
 run's ok cells (with the ``variant`` column of :func:`attnbench.report.tables.prepare_cells`) and
 returns a Figure, or None when the run has nothing to draw; :func:`save` writes PNG + SVG.
 
-Rules every figure keeps (STYLE.md): at most MAX_SERIES series per panel (callers split
+Rules every figure keeps: at most MAX_SERIES series per panel (callers split
 the rest over more figures), facets instead of merged lines, the legend outside the
 axes (``layout="constrained"`` makes room for it), and no silent clipping: an error below
 ERR_FLOOR (round-off, or exactly 0) is drawn at the floor as an open triangle, and the

@@ -36,8 +36,8 @@ class ReducerFacts:
 
     @classmethod
     def of(cls, reducer_class):
-        """The facts a reducer class declares (DESIGN.md); its defaults are read from the
-        constructor's signature (nothing is constructed) and made JSON-safe."""
+        """The facts a reducer class declares (attnbench.algorithms.base); its defaults are
+        read from the constructor's signature (nothing is constructed) and made JSON-safe."""
         signature = inspect.signature(reducer_class.__init__).parameters
         defaults = {
             name: signature[name].default

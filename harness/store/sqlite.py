@@ -1,6 +1,6 @@
 """The result store: one SQLite file, no server.
 
-Tables ``runs`` and ``cells`` (DESIGN.md), ``run_reducers`` (each reducer's facts as the
+Tables ``runs`` and ``cells`` (docs/architecture.md), ``run_reducers`` (each reducer's facts as the
 run saw them) and ``meta`` (schema version).  A run row also holds its plan, plug-ins and
 claim-rules version (:mod:`attnbench.store.facts`): the store is the only source of facts
 about a run, so reports, fits, claims and ``rerun`` never ask the live registry.  WAL

@@ -10,8 +10,8 @@ timings taken while other cells competed for the same cores, caches and memory b
 per-cell timeout becomes a ``failed`` or ``timeout`` result and the sweep goes on with a
 fresh worker.  Only one cell runs at a time: these timings are the ones fits use.  The
 next cell waits in the worker's pipe, so the worker does not wait for the client to
-store a result (about 1 ms of the client's CPU, on another core, overlaps the start of
-the next cell).
+store a result (the client's work, on another core, overlaps the start of the next
+cell).
 Workers are started, and must get ready, before the run is recorded: a worker that
 cannot start (WorkerStartError) leaves no run in the store.
 

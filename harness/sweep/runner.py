@@ -1,4 +1,4 @@
-"""Run one cell under the timing protocol (DESIGN.md).  This code runs in a worker.
+"""Run one cell under the timing protocol (docs/timing.md).  This code runs in a worker.
 
 Protocol: BLAS threads fixed with threadpoolctl; the input materialised in its format
 before the clock starts; warm-up runs, the first of which is traced with tracemalloc

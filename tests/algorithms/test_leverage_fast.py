@@ -94,8 +94,8 @@ def test_scores_within_the_stated_bounds_on_adversarial_inputs(family, n, d):
     = 0.995 (the reducer's delta = 0.01), so misses over 300 seeds are at most
     Binomial(300, 0.005): the one-sided 99% Clopper-Pearson lower bound of their rate
     must not exceed 0.005: at most 5 misses (6 or more has probability 0.004 at 0.005).
-    A CountSketch with k = 4n (the first stage before issue 14) misses on 33 of 300 seeds
-    on private columns and 136 on [I, 0]."""
+    A CountSketch first stage (s = 1) with k = 4n fails it: it loses a row of X whenever
+    two columns that row owns collide with opposite signs (private columns, [I, 0])."""
     X = make(family, n, d, seed=0)
     exact = exact_leverage_scores(X)[0]
     misses = 0

@@ -1,5 +1,5 @@
-"""Peak memory of every built-in reducer's fit_transform (DESIGN.md, 'Memory at the
-paper's scale'; base.py states the rule).
+"""Peak memory of every built-in reducer's fit_transform (algorithms/base.py states the
+rule).
 
 X is sparse (CSR), n = 32 tokens, d = 2^20 features, 2^20 nonzeros (12 MiB), where a
 dense n x d or d x m (m = 32) array is 256 MiB.  A fresh interpreter (one BLAS thread)
@@ -13,7 +13,7 @@ the tracemalloc peak (NumPy and SciPy arrays).  The larger of the two must stay 
 X itself aside (it exists before the call): at most one transient copy of X (a format
 conversion), Y and a few more n x m arrays, a few n x n arrays and d-vectors (or
 blocks of that size).  Here that is 92 MiB.  A reducer whose docstring documents more
-adds its number (DOCUMENTED).  About 25 s on a quiet 2-core machine.
+adds its number (DOCUMENTED).
 """
 
 import json

@@ -1,15 +1,11 @@
-"""Stored runs stay comparable: the metrics and cell keys of a fixed set of cells equal
-those the harness stored before the sweep stage was reorganised (issue 16: asymmetric
-assembly moved into attnbench.datasets, one reference class for both attention modes,
-one settings table).
+"""Stored runs stay comparable: the metrics and cell keys of a fixed set of cells, symmetric
+and asymmetric, equal those in ``fixtures/stored_metrics.json``, so a change that moves a
+stored metric or a cell key shows here (the metric definitions are fixed:
+docs/metrics.md).
 
-``fixtures/stored_metrics.json`` was written by :func:`measure` at commit cb87f23 (the
-code before that change) and rewritten once after it, when two reducers changed on
-purpose (issue 14): countsketch draws its codes from a counter-based key, and bss takes
-other columns with its Woodbury steps (every other cell agreed to 5e-14 relative: svd's
-Y = U Lambda^{1/2} and leverage_exact's quadratic-form scores round differently).
-``python tests/harness/test_stored_metrics.py`` rewrites it, which is only right when a
-change of the metrics is intended and documented here.
+``python tests/harness/test_stored_metrics.py`` rewrites the fixture with
+:func:`measure`, which is only right when a change of a reducer's output or of the
+metrics is intended; the commit that rewrites it says why.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Every microbenchmark runs with BLAS on one thread (DESIGN.md's timing protocol)."""
+"""Every microbenchmark runs with BLAS on one thread (the timing protocol, docs/timing.md)."""
 
 import pytest
 from threadpoolctl import threadpool_limits

@@ -26,7 +26,7 @@ def test_attention(benchmark, make_input):
     G = gram(make_input("gaussian", N, D, "dense"))
     A = benchmark(attention, G)
     np.testing.assert_allclose(A.sum(axis=1), 1.0, rtol=1e-14)
-    # ||G||_inf = r = 0.05 keeps every entry within about 2r/n of 1/n (MISSION.md).
+    # ||G||_inf = r = 0.05 keeps every entry within about 2r/n of 1/n.
     assert np.abs(A - 1.0 / N).max() <= 2 * 0.05 / N * 1.1
     benchmark.extra_info["max_abs_A_minus_uniform"] = float(np.abs(A - 1.0 / N).max())
 

@@ -1,5 +1,5 @@
 """A deliberately bad candidate for ``attnbench compare``: uniform column sampling under a
-new name.  On data whose mass sits in a few columns it misses them (MISSION.md)."""
+new name.  On data whose mass sits in a few columns it misses them."""
 
 from attnbench.algorithms.uniform import Uniform
 

@@ -132,7 +132,7 @@ def test_claims_mark_the_absent_paper_reducers(tiny_report):
     absent = table[table["reducer"] == "leverage_fast"]
     assert list(absent["verdict"]) == ["absent"]
     zero = table[table["reducer"] == "zero"].set_index("part")
-    assert zero.loc["error", "verdict"] == "holds"  # m = 0 meets O(r) (MISSION.md)
+    assert zero.loc["error", "verdict"] == "holds"  # m = 0 meets O(r) (docs/claims.md)
     assert zero.loc["size", "verdict"] == "holds"
 
 

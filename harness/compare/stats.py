@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attnbench.analysis.equal_error import loglog
 from attnbench.intervals import LEVEL, mean_interval
 from attnbench.report.tables import ERR_FLOOR, format_value, pareto_front
 
@@ -62,18 +63,6 @@ def measured(cells):
         size=size,
         sized=sized,
     )
-
-
-def loglog(x, y, at):
-    """y at x = ``at``, linear in log-log between measured points (x increasing, > 0);
-    nan outside [x[0], x[-1]]: never extrapolated."""
-    log_x, log_y = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
-    target = np.log(at)
-    if not log_x.size or target < log_x[0] - 1e-12 or target > log_x[-1] + 1e-12:
-        return float("nan")
-    if log_x.size == 1:
-        return float(np.exp(log_y[0]))
-    return float(np.exp(np.interp(target, log_x, log_y)))
 
 
 def at_equal_m(theirs, size):

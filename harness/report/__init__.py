@@ -2,6 +2,7 @@
 and HTML.  :func:`report` writes the report of a run in a store; :func:`build_report`
 writes it from cells and run info already read."""
 
+from attnbench.report import sections_payoff  # noqa: F401  (registers its sections)
 from attnbench.report.sections import build_report, report
 
 __all__ = ["build_report", "report"]

@@ -321,20 +321,25 @@ def _collapse(cells, what):
 
 @finder(90)
 def regime_map(ctx):
-    """Who reaches the target error fastest where, and the crossover n* of leverage_fast
-    against the exact Gram route (attnbench.analysis.regime)."""
+    """Which route reaches the target error fastest where (end-to-end, at equal error),
+    where reducing pays over the direct route, and the crossovers at equal error
+    (attnbench.analysis.regime)."""
     table = ctx.winners
     out = []
     if len(table):
-        wins = table["reducer"].fillna("nothing").value_counts()
+        wins = table["winner"].fillna("nothing").value_counts()
         listed = ", ".join(f"{name} at {count}" for name, count in wins.items())
-        margins = table["margin"][np.isfinite(table["margin"])]
-        margin = (
-            f"; median margin over the runner-up ×{_g(margins.median())}" if len(margins) else ""
+        ties = int(table["tie"].fillna(False).astype(bool).sum())
+        payoff = table["best_payoff"].dropna()
+        pays = (
+            f"; the best reducer pays off over the direct route (payoff > 1) at "
+            f"{int((payoff > 1).sum())} of {len(payoff)} points (payoff {_g(payoff.min())} to "
+            f"{_g(payoff.max())})"
+            if len(payoff)
+            else ""
         )
         out.append(
-            f"Fastest to the target error (skill ≥ {regime.SKILL_TARGET:g} and err/r ≤ "
-            f"{regime.ERR_OVER_R_TARGET:g}) at the {len(table)} timed dataset points: "
-            f"{listed}{margin}."
+            f"Fastest route to skill ≥ {regime.SKILL_TARGET:g} at equal error, end to end, at "
+            f"the {len(table)} timed dataset points: {listed} ({ties} ties){pays}."
         )
     return out + [regime.crossover_sentence(row) for row in ctx.crossovers.to_dict("records")]

@@ -99,14 +99,25 @@ class ReportContext:
         return paper_claims.check_claims(self.cells, self.facts)
 
     @cached_property
+    def points(self):
+        """Per timed point and route variant: end-to-end time, skill, rounds."""
+        return regime.point_medians(self.cells)
+
+    @cached_property
+    def routes(self):
+        """Per point, target and route: the cheapest time to the target (bootstrap
+        intervals over the rounds: computed once, shared by sections and findings)."""
+        return regime.routes(self.points)
+
+    @cached_property
     def winners(self):
-        """The regime map: per timed point, the fastest variant reaching the target."""
-        return regime.winners(regime.point_medians(self.cells))
+        """The regime map: per timed point, the fastest route to the target error."""
+        return regime.winners(self.routes)
 
     @cached_property
     def crossovers(self):
-        """The crossover n* of each line along n (bootstrap intervals: computed once)."""
-        return regime.crossover(self.cells)
+        """The crossover n* of each line along n, at equal error."""
+        return regime.crossover(self.routes)
 
     def table(self, name, frame, caption, formats=tables.TABLE_FORMATS, inline=True):
         """Write tables/NAME.{formats} and return its block."""
@@ -341,57 +352,6 @@ def pareto_section(ctx):
             tables.front_frame(ctx.cells),
             "Datasets where each reducer is on the time/error Pareto front",
         ),
-    ]
-
-
-_REGIME_RULE = (
-    "Per dataset point (family, r, n, d, density; seeds and draws pooled), the reducer "
-    f"variant that reaches skill >= {regime.SKILL_TARGET:g} and err/r <= "
-    f"{regime.ERR_OVER_R_TARGET:g} (medians over the point's cells) in the least median "
-    "time, and its margin: the time of the fastest variant of another reducer that "
-    f"reaches the target, over the winner's. Only cells timed in >= {regime.MIN_ROUNDS} "
-    "rounds count."
-)
-
-
-@section("Who wins where: the regime map", 35)
-def regime_section(ctx):
-    table = ctx.winners
-    if table.empty:
-        return []
-    wins = table["reducer"].fillna("(none)").value_counts()
-    summary = ", ".join(f"{name} {count}" for name, count in wins.items())
-    blocks = [
-        Paragraph(f"{_REGIME_RULE} Points won, of {len(table)}: {summary}."),
-        ctx.figure(
-            "regime_map",
-            regime_figures.regime_map(regime.planes(table)),
-            "The fastest reducer reaching the target at each (n, density) for a fixed d and "
-            "each (n, d) for a fixed density; the label gives the margin over the runner-up.",
-        ),
-        ctx.table("regime_map", table, "The fastest reducer that reaches the target, per point"),
-    ]
-    return blocks + _crossover_blocks(ctx)
-
-
-def _crossover_blocks(ctx):
-    table = ctx.crossovers
-    if table.empty:
-        return []
-    return [
-        Paragraph(
-            f"Crossover: along n, the time of {regime.FAST} over that of the exact Gram "
-            f"route ({regime.EXACT}); n* is where the ratio crosses 1 (log-log "
-            f"interpolation), with a bootstrap {LEVEL:.0%} interval over the timed rounds. "
-            + " ".join(regime.crossover_sentence(row) for row in table.to_dict("records"))
-        ),
-        ctx.figure(
-            "crossover",
-            regime_figures.crossover(regime.ratio_curves(ctx.cells), table),
-            f"Time of {regime.FAST} over {regime.EXACT} against n, per line along n; "
-            "bars: n* and its interval.",
-        ),
-        ctx.table("crossover", table, f"The crossover n* of {regime.FAST} and {regime.EXACT}"),
     ]
 
 

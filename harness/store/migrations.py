@@ -192,7 +192,7 @@ def _rebuild(db, found):
     runs = db.execute(f"SELECT {', '.join(old_runs)} FROM _old_runs ORDER BY id").fetchall()
     for values in runs:
         run = dict(zip(old_runs, values))
-        facts = dict(cell_facts)
+        facts = json.loads(run.get("inferred") or "{}") | cell_facts  # kept from before
         if "plan" not in run:
             facts |= _infer_run_facts(db, run, found)
         else:

@@ -32,7 +32,9 @@ from attnbench.store.facts import ReducerFacts, RunFacts
 #    timing protocol's rounds and warmup_rounds, and the reducer's sizes (m_auto,
 #    auto_reaches_d, passthrough)
 # 4: runs.inferred: {fact: how it was filled} for the facts a migration inferred
-SCHEMA_VERSION = 4
+# 5: cells.attend_times, attend_median (A(Y) from the cell's Y), direct_times and
+#    direct_median (A(X) directly, the dataset's direct route): nullable, for the payoff
+SCHEMA_VERSION = 5
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -90,6 +92,10 @@ CREATE TABLE IF NOT EXISTS cells (
     m_auto INTEGER,
     auto_reaches_d INTEGER,
     passthrough INTEGER,
+    attend_times TEXT,
+    attend_median REAL,
+    direct_times TEXT,
+    direct_median REAL,
     blas_threads INTEGER,
     concurrency INTEGER,
     worker TEXT,
@@ -103,7 +109,7 @@ CREATE INDEX IF NOT EXISTS cells_run ON cells (run_id);
 # Columns of the cells table taken as they are from a result dict (attnbench.sweep.runner).
 _RESULT_COLUMNS = (
     "error", "rounds", "warmup_rounds", "time_median", "time_iqr", "peak_bytes",
-    "blas_threads", "m_auto", "auto_reaches_d", "passthrough",
+    "blas_threads", "m_auto", "auto_reaches_d", "passthrough", "attend_median", "direct_median",
 )  # fmt: skip
 
 
@@ -330,6 +336,8 @@ class Store:
             "status": result["status"],
             "metrics": _json_or_none(result.get("metrics")),
             "times": _json_or_none(result.get("times")),
+            "attend_times": _json_or_none(result.get("attend_times")),
+            "direct_times": _json_or_none(result.get("direct_times")),
             "concurrency": concurrency,
             "worker": worker,
             "finished": time.time(),
@@ -462,7 +470,9 @@ def flatten_cells(raw):
         parsed = [json.loads(v) if isinstance(v, str) else {} for v in raw[column]]
         frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
     df = pd.concat(frames, axis=1)
-    df["times"] = [json.loads(v) if isinstance(v, str) else [] for v in raw["times"]]
+    for column in ("times", "attend_times", "direct_times"):  # lists; [] when not timed
+        values = raw[column] if column in raw else [None] * len(raw)
+        df[column] = [json.loads(v) if isinstance(v, str) else [] for v in values]
     df["experiments"] = [json.loads(v) for v in raw["experiments"]]
     # SQLite has no booleans and NULL makes an integer column float: nullable types
     # keep "no auto bound" (NA) apart from False and m_auto an integer.

@@ -89,6 +89,14 @@ SETTINGS = {
         "true or false (false: no spectral_eps, which costs two n^3 eigensolvers)",
         "cell",
     ),
+    "attend": Setting(
+        True,
+        bool,
+        lambda v: True,
+        "true or false (true: also time A(Y) from the reducer's Y and, once per dataset, "
+        "the direct route A(X), for the end-to-end payoff)",
+        "cell",
+    ),
     "repeats": Setting(3, int, lambda v: v >= 1, "an int >= 1 (at most, per cell)", "keyed"),
     "warmup": Setting(1, int, lambda v: v >= 0, "an int >= 0", "keyed"),
     "threads": Setting(1, int, lambda v: v >= 1, "an int >= 1 (BLAS threads per cell)", "keyed"),

@@ -21,6 +21,16 @@ How many runs, so that a cell whose fit takes a minute stays sane (asv's
   ``min_repeats`` only while the rounds also stay within ``time_budget`` seconds.
 
 A cell stores its ``rounds`` and ``warmup_rounds`` next to every round's time.
+
+End-to-end time (setting ``attend``, on by default).  After the reducer's rounds, the
+attention of its Y, A(Y) = D^{-1} exp(YY^T) (asymmetric: A(Q', K')), is timed under the
+same rules (the warm-up, then rounds by :func:`next_round`, collector off, the cell's
+BLAS threads): ``attend_times``.  The direct route, A(X) computed exactly from X
+(:func:`direct_attention`: the sparse Gram for sparse X, never a dense n x d copy; a
+dense GEMM for dense X; then the softmax), is timed the same way once per dataset and
+worker (:class:`WorkerState`) and stored with each of the dataset's cells:
+``direct_times``.  A route's payoff is direct / (reduce + attend)
+(:mod:`attnbench.analysis.regime`).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from threadpoolctl import ThreadpoolController
 
 from attnbench.algorithms import AutoSizeWarning, get_reducer, get_reducer_class
 from attnbench.datasets import attention_inputs
+from attnbench.linalg import attention, gram
 from attnbench.metrics import AttentionReference, evaluate, metric_names
 from attnbench.sweep.asymmetric import fit_shared
 from attnbench.sweep.config import SETTINGS
@@ -93,7 +104,19 @@ class WorkerState:
             inputs = (Q,) if K is None else (Q, K)
             self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
+            self._direct = {}
         return self.inputs, self.reference, self.stats
+
+    def direct_times(self, settings, rules, started):
+        """The rounds of the direct route A(X) on the prepared inputs: timed once per
+        dataset and worker (and number of BLAS threads), then reused by its cells."""
+        threads = settings["threads"]
+        if threads not in self._direct:
+            inputs = self.inputs
+            self._direct[threads] = time_calls(
+                lambda: direct_attention(*inputs), settings["warmup"], rules, started
+            )
+        return self._direct[threads]
 
 
 AFFORDABLE = 0.5  # rounds below min_repeats keep the cell within this share of its timeout
@@ -117,6 +140,54 @@ def next_round(times, elapsed, *, repeats, min_repeats, time_budget, timeout):
 def _metric_names(mode, spectral):
     """The metrics of the attention mode, spectral_eps left out unless ``spectral``."""
     return [name for name in metric_names(mode) if spectral or name != "spectral_eps"]
+
+
+def attend(Y):
+    """A(Y) = D^{-1} exp(YY^T) of a reducer's Y; A(Q', K') of an asymmetric pair."""
+    if isinstance(Y, tuple):
+        return direct_attention(*Y)
+    return attention(gram(Y))
+
+
+def direct_attention(Q, K=None):
+    """A(X) (or A(Q, K)) computed exactly by the fastest exact method for the format: the
+    sparse Gram X @ X.T for sparse X (memory O(nnz(X) + n^2), never a dense n x d
+    copy), a dense GEMM for dense X, then the row softmax."""
+    if K is None:
+        return attention(gram(Q))
+    G = Q @ K.T
+    return attention(G.toarray() if sp.issparse(G) else G)
+
+
+def time_calls(fn, warmup, rules, started):
+    """Every round's seconds of ``fn()``: ``min(warmup, 1)`` untimed runs, then rounds by
+    :func:`next_round` (the cell's rules, elapsed counted from ``started``), the
+    collector off meanwhile."""
+    for _ in range(min(warmup, 1)):
+        fn()
+    times = []
+    gc.collect()
+    gc.disable()
+    try:
+        while next_round(times, clock() - started, **rules):
+            start = clock()
+            fn()
+            times.append(clock() - start)
+    finally:
+        gc.enable()
+    return times
+
+
+def _end_to_end(state, Y, settings, rules, started):
+    """The attend and direct rounds of a cell, and their medians."""
+    attend_times = time_calls(lambda: attend(Y), settings["warmup"], rules, started)
+    direct_times = state.direct_times(settings, rules, started)
+    return {
+        "attend_times": attend_times,
+        "attend_median": float(np.median(attend_times)),
+        "direct_times": list(direct_times),
+        "direct_median": float(np.median(direct_times)),
+    }
 
 
 def _factory(cell):
@@ -196,6 +267,7 @@ def execute_cell(cell, state):
         warnings.simplefilter("ignore", AutoSizeWarning)
         peak, warmups = _warm_up(reduce, make, settings["warmup"], rules["time_budget"])
         reducer, Y, times = _timed_rounds(reduce, make, rules, started)
+        end_to_end = _end_to_end(state, Y, settings, rules, started) if protocol["attend"] else {}
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",
@@ -209,6 +281,7 @@ def execute_cell(cell, state):
         "dataset_stats": stats,
         "blas_threads": settings["threads"],
         **reducer_sizes(reducer),
+        **end_to_end,
         "wall": clock() - started,
         "pid": os.getpid(),
     }

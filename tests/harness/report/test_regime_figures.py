@@ -34,26 +34,49 @@ def assert_reads(fig):
         assert series_count(ax) <= regime_figures.MAX_SERIES
 
 
-def test_regime_map_colours_every_point_and_names_the_winners():
-    table = regime.winners(regime.point_medians(regime_cells()))
+def winners(cells, n_boot=50):
+    return regime.winners(regime.routes(regime.point_medians(cells), n_boot=n_boot))
+
+
+def routes(cells, n_boot=50):
+    return regime.routes(regime.point_medians(cells), (regime.SKILL_TARGET,), n_boot=n_boot)
+
+
+def test_regime_map_colours_every_point_and_names_the_winners_by_abbreviation():
+    table = winners(regime_cells())
     fig = regime_figures.regime_map(regime.planes(table))
     assert_reads(fig)
+    assert not layout_problems(fig)
     (ax,) = fig.axes
     labels = [t.get_text() for t in ax.texts]
     assert len(labels) == len(table)  # one square per point, none clipped away
-    assert {label.split("\n")[0] for label in labels} == set(table["reducer"])
-    assert {h.get_label() for h in fig.legends[0].legend_handles} >= set(table["reducer"])
+    short = regime_figures.abbreviations(set(table["reducer"]))
+    assert {label.split("\n")[0] for label in labels} == set(short.values())
+    assert all(label.split("\n")[1].startswith("x") for label in labels)  # the payoff
+    keyed = {h.get_label() for h in fig.legends[0].legend_handles}
+    assert keyed >= {f"{v} = {k}" for k, v in short.items()}
+
+
+def test_payoff_map_shows_the_best_reducers_payoff():
+    table = winners(regime_cells())
+    fig = regime_figures.payoff_map(regime.planes(table))
+    fig, _ = rendered(fig)
+    image = fig.axes[0].get_images()[0]
+    values = np.sort(image.get_array().compressed())
+    np.testing.assert_allclose(values, np.sort(np.log2(table["best_payoff"])), rtol=1e-9)
+    assert not layout_problems(fig)
 
 
 def test_crossover_draws_every_ratio_and_n_star():
-    cells = crossover_cells(1000.0, noise=0.05)
-    curves = regime.ratio_curves(cells)
-    fig = regime_figures.crossover(curves, regime.crossover(cells, n_boot=50))
+    table = routes(crossover_cells(1000.0, noise=0.05))
+    pairs = [("leverage_fast", "svd")]
+    curves = regime.ratio_curves(table, pairs)
+    fig = regime_figures.crossover(curves, regime.crossover(table, pairs))
     assert_reads(fig)
     (ax,) = fig.axes
     data = ax.get_lines()[0]
-    assert list(data.get_xdata()) == list(REGIME_NS)
-    np.testing.assert_allclose(data.get_ydata(), curves["ratio"])
+    assert list(np.asarray(data.get_xdata(), float)) == list(REGIME_NS)
+    np.testing.assert_allclose(np.asarray(data.get_ydata(), float), curves["ratio"])
     assert ax.get_ylim()[0] < curves["ratio"].min() and curves["ratio"].max() < ax.get_ylim()[1]
 
 
@@ -66,9 +89,9 @@ def test_crossover_with_many_lines_facets_them_and_reads():
         lines.append(
             cells.assign(**{"dataset.density": 1e-3 * (i + 1), "key": cells["key"] + f"-{i}"})
         )
-    cells = pd.concat(lines, ignore_index=True)
-    curves = regime.ratio_curves(cells)
-    fig = regime_figures.crossover(curves, regime.crossover(cells, n_boot=20))
+    table = routes(pd.concat(lines, ignore_index=True), n_boot=20)
+    pairs = [("leverage_fast", "svd")]
+    fig = regime_figures.crossover(regime.ratio_curves(table, pairs), regime.crossover(table, pairs))
     assert_reads(fig)
     assert len(fig.axes) == 2
     assert sum(series_count(ax) - 1 for ax in fig.axes) == 10  # - the equal-time line
@@ -97,12 +120,12 @@ def test_auto_sizes_panels_hold_at_most_eight_reducers():
 
 
 def test_a_missing_point_is_white_and_a_point_nobody_reaches_is_grey():
-    cells = regime_cells()
+    cells = regime_cells().drop(columns=["attend_times", "direct_times"])  # no direct route
     gone = (cells["dataset.n"] == 4096) & (cells["dataset.density"] == 1e-2)
     nobody = (cells["dataset.n"] == 256) & (cells["dataset.density"] == 1e-3)
     cells = cells[~gone]
     cells.loc[nobody & cells["reducer"].isin(["svd", "leverage_fast"]), "skill"] = 0.5
-    table = regime.winners(regime.point_medians(cells))
+    table = winners(cells)
     fig = regime_figures.regime_map(regime.planes(table))
     fig, _ = rendered(fig)
     (image,) = fig.axes[0].get_images()

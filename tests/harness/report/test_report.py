@@ -57,7 +57,7 @@ def test_report_has_every_file_it_links_and_nothing_remote(tiny_report):
             (tiny_report / image.replace(".png", ".svg")).read_text().lstrip().startswith("<?xml")
         )
     assert "script" not in page.tags
-    assert page.h2[:2] == ["What we found", "Claims of the paper"]
+    assert page.h2[:3] == ["Who should use what", "What we found", "Claims of the paper"]
     for table in (tiny_report / "tables").glob("*.md"):
         for fmt in ("tex", "csv"):
             assert table.with_suffix(f".{fmt}").is_file()

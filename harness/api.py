@@ -24,7 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from attnbench.algorithms import get_reducer_class, list_reducers
+from attnbench.algorithms import get_reducer_class, list_reducers, load_plugins
 from attnbench.claims import RULES_STAMP
 from attnbench.config import Experiment, SweepConfig, load_config
 from attnbench.executors import make_executor
@@ -33,7 +33,6 @@ from attnbench.fingerprint import fingerprint
 from attnbench.grid import make_cells
 from attnbench.metrics import METRICS, metric_names
 from attnbench.store import DEFAULT_STORE, Store, StoreError, read_run
-from attnbench.workers import load_plugins
 
 
 def _progress(enabled):

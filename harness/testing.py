@@ -14,7 +14,9 @@ drive a reducer author's own pytest, as scikit-learn's ``parametrize_with_checks
 
 The rules (ids as reported): ``attributes`` and ``docstring`` (the declarations of
 :mod:`attnbench.algorithms.base`); ``bad_input:<case>`` and ``bad_params:<param>`` (clear
-errors from :mod:`attnbench.validation`, never a deep NumPy traceback); ``output``
+errors from :mod:`attnbench.validation`, never a deep NumPy traceback; ``params_declared``
+and one ``bad_params`` rule per declared parameter, with bad values generated from the
+reducer's ``_parameter_constraints``, :mod:`attnbench.contract_params`); ``output``
 (Y is an n x n_components_ finite float64 ndarray); ``input_dtypes``; ``formats_agree``
 (dense C and F, CSR, CSC, COO to 1e-10); ``seeded_determinism`` (bitwise);
 ``seed_dependence`` (the ``deterministic`` flag is true); ``fit_then_transform``;
@@ -43,6 +45,12 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from attnbench import algorithms
 from attnbench.algorithms.base import FAMILIES, Reducer
+from attnbench.contract_params import (
+    bad_values,
+    constructor_params,
+    declaration_problems,
+    declared_params,
+)
 from attnbench.cost_models import COST_MODELS
 from attnbench.datasets.generate import scale_to_r
 
@@ -113,22 +121,18 @@ class ContractReport:
 # --------------------------------------------------------------------------- inputs
 
 
-def resolve_reducer(reducer):
-    """A class or instance: a name or ``file.py[:name]`` is looked up in the registry
-    (loading the file); classes and instances pass through."""
+def _lookup(reducer):
+    """A class or instance: a name or ``file.py[:name]`` is resolved by the registry
+    (:func:`attnbench.algorithms.resolve`, loading the file); classes and instances pass
+    through."""
     if isinstance(reducer, str):
-        # compare's resolver, the one `attnbench compare` uses (imported late: it pulls
-        # in the runner, which a class or instance does not need).
-        from attnbench.compare import resolve_candidate
-
-        name, _ = resolve_candidate(reducer)
-        return algorithms.get_reducer_class(name)
+        return algorithms.get_reducer_class(algorithms.resolve(reducer)[0])
     return reducer
 
 
 def prototype(reducer):
     """The instance the battery clones, with random_state=0 where it takes one and has none."""
-    reducer = resolve_reducer(reducer)
+    reducer = _lookup(reducer)
     if isinstance(reducer, type):
         reducer = reducer()
     if _has_param(reducer, "random_state") and reducer.get_params()["random_state"] is None:
@@ -293,26 +297,6 @@ def check_bad_input(proto, case):
 RULES.update({f"bad_input:{case}": partial(check_bad_input, case=case) for case in BAD_INPUTS})
 
 
-# param: [(value, error, pattern)], the messages of attnbench.validation
-BAD_PARAMS = {
-    "n_components": [
-        (-1, ValueError, "n_components must be >= 0"),
-        (2.5, TypeError, "n_components must be a non-negative int"),
-        ("many", TypeError, "n_components must be a non-negative int"),
-    ],
-    "eps": [
-        (0.0, ValueError, "eps must lie in the open interval"),
-        (1.0, ValueError, "eps must lie in the open interval"),
-        (-0.1, ValueError, "eps must lie in the open interval"),
-    ],
-    "delta": [
-        (1.5, ValueError, "delta must lie in the open interval"),
-        (0, ValueError, "delta must lie in the open interval"),
-        ("0.1", TypeError, "delta must be a real number"),
-    ],
-}
-
-
 def _supports_auto(proto):
     return (
         proto.get_params()["n_components"] == "auto"
@@ -320,25 +304,37 @@ def _supports_auto(proto):
     )
 
 
+@_rule("params_declared")
+def check_params_declared(proto):
+    """``_parameter_constraints`` declares every constructor parameter, and nothing else,
+    each with a list of constraints (attnbench.validation)."""
+    problems = declaration_problems(proto)
+    if problems:
+        _fail("; ".join(problems))
+
+
 def check_bad_params(proto, param):
-    """fit rejects an invalid n_components / eps / delta naming it and what was expected;
-    n_components="auto" counts as invalid where the reducer has no "auto" size."""
-    if not _has_param(proto, param):
-        raise RuleSkipped(f"no {param} parameter")
+    """fit rejects each value that the parameter's declaration excludes (generated from
+    it: contract_params.bad_values) with a ValueError (a declared type) or a TypeError
+    (no declared type) whose message names the parameter."""
     X = gaussian_X()
-    cases = list(BAD_PARAMS[param])
-    if param == "n_components" and not _supports_auto(proto):
-        cases.append(("auto", (ValueError, TypeError, NotImplementedError), "n_components"))
-    for value, error, pattern in cases:
+    for value, error in bad_values(declared_params(proto)[param]):
         _expect_error(
             partial(_fresh(proto, **{param: value}).fit, X),
             error,
-            pattern,
+            re.escape(param),
             f"fit with {param}={value!r}",
         )
 
 
-RULES.update({f"bad_params:{p}": partial(check_bad_params, param=p) for p in BAD_PARAMS})
+def param_checks(proto):
+    """The ``bad_params:<parameter>`` rules, one per declared constructor parameter."""
+    params = set(constructor_params(proto))
+    return [
+        Check(f"bad_params:{param}", partial(check_bad_params, param=param))
+        for param in declared_params(proto)
+        if param in params
+    ]
 
 
 def _check_output(reducer, Y, X, what):
@@ -584,7 +580,10 @@ def reducer_checks(reducer, *, which="all", expected_failures=None):
     proto = prototype(reducer)
     pairs = []
     if which in ("all", "contract"):
-        pairs += [(proto, Check(rule, fn)) for rule, fn in RULES.items()]
+        for rule, fn in RULES.items():
+            pairs.append((proto, Check(rule, fn)))
+            if rule == "params_declared":
+                pairs += [(proto, check) for check in param_checks(proto)]
     if which in ("all", "sklearn"):
         pairs += list(_sklearn_checks(proto))
     for instance, check in pairs:
@@ -620,7 +619,7 @@ def check_reducer(reducer, *, which="all", expected_failures=None):
     ``expected_failures`` as in :func:`reducer_checks`.  Warnings are silenced; the
     results carry everything.
     """
-    reducer = resolve_reducer(reducer)
+    reducer = _lookup(reducer)
     label = reducer_label(reducer)
     try:
         proto = prototype(reducer)

@@ -489,6 +489,7 @@ def check(plugin, verbose):
     passes, 1 when one fails, 2 when PLUGIN cannot be loaded.
     """
     from attnbench import testing
+    from attnbench.contract_results import report_table
 
     try:
         report = testing.check_reducer(plugin)
@@ -500,7 +501,7 @@ def check(plugin, verbose):
     ) as exc:
         click.echo(f"Error: cannot load {plugin!r}: {exc}", err=True)
         raise SystemExit(2) from None
-    Console().print(testing.report_table(report, verbose=verbose))
+    Console().print(report_table(report, verbose=verbose))
     failed = [result.rule for result in report.failures]
     click.echo(f"FAILED {len(failed)} rule(s): {', '.join(failed)}" if failed else "PASSED")
     raise SystemExit(1 if failed else 0)

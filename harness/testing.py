@@ -13,10 +13,10 @@ drive a reducer author's own pytest, as scikit-learn's ``parametrize_with_checks
         check(reducer)
 
 The rules (ids as reported): ``attributes`` and ``docstring`` (the declarations of
-:mod:`attnbench.algorithms.base`); ``bad_input:<case>`` and ``bad_params:<param>`` (clear
-errors from :mod:`attnbench.validation`, never a deep NumPy traceback; ``params_declared``
-and one ``bad_params`` rule per declared parameter, with bad values generated from the
-reducer's ``_parameter_constraints``, :mod:`attnbench.contract_params`); ``output``
+:mod:`attnbench.algorithms.base`); ``bad_input:<case>`` (clear errors from
+:mod:`attnbench.validation`, never a deep NumPy traceback); ``params_declared`` and
+``bad_params:<parameter>``, one per declared parameter (bad values generated from the
+reducer's ``_parameter_constraints``: :mod:`attnbench.contract_params`); ``output``
 (Y is an n x n_components_ finite float64 ndarray); ``input_dtypes``; ``formats_agree``
 (dense C and F, CSR, CSC, COO to 1e-10); ``seeded_determinism`` (bitwise);
 ``seed_dependence`` (the ``deterministic`` flag is true); ``fit_then_transform``;
@@ -32,10 +32,9 @@ from __future__ import annotations
 import re
 import sys
 import tracemalloc
-import unittest
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -51,10 +50,17 @@ from attnbench.contract_params import (
     declaration_problems,
     declared_params,
 )
+from attnbench.contract_results import (
+    FAILED,
+    Check,
+    ContractReport,
+    RuleFailure,
+    RuleResult,
+    RuleSkipped,
+    run_check,
+)
 from attnbench.cost_models import COST_MODELS
 from attnbench.datasets.generate import scale_to_r
-
-PASSED, FAILED, SKIPPED, XFAIL = "passed", "failed", "skipped", "xfail"
 
 # scikit-learn checks that attnbench reducers fail on purpose: {check name: why}.
 EXPECTED_SKLEARN_FAILURES = {
@@ -65,57 +71,6 @@ EXPECTED_SKLEARN_FAILURES = {
 FORMAT_ATOL = 1e-10
 # The test matrices sit in the paper's regime, ||XX^T||_inf = R.
 R = 0.05
-
-
-class RuleFailure(AssertionError):
-    """A contract rule is broken; the message says what was observed."""
-
-
-class RuleSkipped(unittest.SkipTest):
-    """A rule that does not apply to this reducer (pytest reports it as skipped)."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule for one reducer: ``check(reducer)`` raises RuleFailure when broken."""
-
-    rule: str
-    run: Callable
-    expected_failure: str | None = None
-
-    def __call__(self, reducer):
-        self.run(reducer)
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    rule: str
-    status: str
-    reason: str = ""
-
-    def __str__(self):
-        return f"{self.rule}: {self.status}" + (f" ({self.reason})" if self.reason else "")
-
-
-@dataclass(frozen=True)
-class ContractReport:
-    """The results of :func:`check_reducer` for one reducer, in battery order."""
-
-    reducer: str
-    results: tuple[RuleResult, ...]
-
-    @property
-    def failures(self):
-        return [r for r in self.results if r.status == FAILED]
-
-    @property
-    def passed(self):
-        return not self.failures
-
-    def __str__(self):
-        verdict = "passes" if self.passed else f"fails {len(self.failures)} rule(s)"
-        lines = [f"reducer {self.reducer!r} {verdict} the attnbench contract"]
-        return "\n".join(lines + [f"  {r}" for r in self.results if r.status != PASSED])
 
 
 # --------------------------------------------------------------------------- inputs
@@ -591,24 +546,6 @@ def reducer_checks(reducer, *, which="all", expected_failures=None):
         yield instance, replace(check, expected_failure=reason) if reason else check
 
 
-def _run(check, reducer):
-    try:
-        check(reducer)
-    except unittest.SkipTest as exc:
-        return RuleResult(check.rule, SKIPPED, str(exc))
-    except Exception as exc:  # noqa: BLE001 -- a crash is a broken rule, reported as one
-        if check.expected_failure:
-            return RuleResult(check.rule, XFAIL, check.expected_failure)
-        if isinstance(exc, RuleFailure):
-            return RuleResult(check.rule, FAILED, str(exc))
-        return RuleResult(check.rule, FAILED, f"raised {type(exc).__name__}: {exc}")
-    if check.expected_failure:
-        return RuleResult(
-            check.rule, FAILED, f"expected to fail ({check.expected_failure}) but passed"
-        )
-    return RuleResult(check.rule, PASSED)
-
-
 def check_reducer(reducer, *, which="all", expected_failures=None):
     """Run the contract battery on a reducer and return a :class:`ContractReport`.
 
@@ -629,7 +566,7 @@ def check_reducer(reducer, *, which="all", expected_failures=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = tuple(
-            _run(check, instance)
+            run_check(check, instance)
             for instance, check in reducer_checks(
                 proto, which=which, expected_failures=expected_failures
             )
@@ -657,49 +594,3 @@ def parametrize_with_checks(reducers, *, which="all", expected_failures=None):
             label = f"{reducer_label(bound)}-{check.rule}"
             params.append(pytest.param(bound, check, marks=marks, id=label))
     return pytest.mark.parametrize("reducer, check", params)
-
-
-def _one_line(text, limit=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def report_table(report, *, verbose=False):
-    """A rich table of a :class:`ContractReport`: a row per rule with its reason.
-
-    Unless ``verbose``, the scikit-learn checks that pass, skip or fail as expected share
-    one summary row, and reasons are cut to one line.
-    """
-    from rich.markup import escape
-    from rich.table import Table
-
-    counts = {
-        s: sum(r.status == s for r in report.results) for s in (PASSED, FAILED, SKIPPED, XFAIL)
-    }
-    title = f"attnbench contract: {report.reducer} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)})"
-    table = Table(title=escape(title), title_justify="left")
-    table.add_column("rule", overflow="fold")  # a rule id is never cut: CI logs grep it
-    table.add_column("result")
-    table.add_column("reason")
-    style = {PASSED: "green", FAILED: "bold red", SKIPPED: "yellow", XFAIL: "cyan"}
-    folded = []
-    for result in report.results:
-        if not verbose and result.rule.startswith("sklearn:") and result.status != FAILED:
-            folded.append(result)
-            continue
-        reason = result.reason if verbose else _one_line(result.reason)
-        table.add_row(
-            escape(result.rule), f"[{style[result.status]}]{result.status}[/]", escape(reason)
-        )
-    if folded:
-        others = [
-            f"{r.rule[len('sklearn:') :]} {r.status}: {r.reason}"
-            for r in folded
-            if r.status != PASSED
-        ]
-        table.add_row(
-            f"sklearn: {len(folded)} more checks",
-            f"[green]{PASSED}[/]",
-            escape(_one_line("; ".join(others)) if others else ""),
-        )
-    return table

@@ -14,13 +14,10 @@ import pytest
 from _support import isolated_registry
 from attnbench.algorithms import UnknownReducerError
 from attnbench.algorithms.zero import Zero
+from attnbench.contract_results import FAILED, PASSED, XFAIL, RuleFailure
 from attnbench.testing import (
     BAD_INPUTS,
-    FAILED,
-    PASSED,
     RULES,
-    XFAIL,
-    RuleFailure,
     check_reducer,
     parametrize_with_checks,
     reducer_checks,

@@ -21,9 +21,12 @@ from attnbench.algorithms.registry import (
     broken_plugins,
     get_reducer,
     get_reducer_class,
+    is_builtin,
     list_reducers,
     load_plugin,
+    load_plugins,
     register,
+    resolve,
 )
 
 for _module in pkgutil.iter_modules(__path__):
@@ -41,7 +44,10 @@ __all__ = [
     "broken_plugins",
     "get_reducer",
     "get_reducer_class",
+    "is_builtin",
     "list_reducers",
     "load_plugin",
+    "load_plugins",
     "register",
+    "resolve",
 ]

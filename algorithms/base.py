@@ -15,6 +15,11 @@ Class attributes every reducer declares:
 ``cost_model``     a key of :data:`attnbench.cost_models.COST_MODELS`
 ``input_sparsity_time``  True when fit and transform run in O(nnz(X)) on sparse X
                    (never densifying it)
+``_parameter_constraints``  {parameter: [constraint, ...]} for every constructor
+                   parameter (:mod:`attnbench.validation`: ``Interval``, ``Options``,
+                   ``RandomState``, ``None``); a value is valid when one constraint
+                   accepts it.  ``fit`` validates the parameters from it, and the
+                   contract's ``bad_params:<parameter>`` rules try values it rejects.
 
 Sizes.  A reducer with an ``n_components="auto"`` bound records ``n_components_auto_``
 (the m its bound asks for, also when the user passed an explicit ``n_components``)
@@ -34,6 +39,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,13 +49,26 @@ from sklearn.utils.validation import check_is_fitted
 
 from attnbench.algorithms._kernels import weighted_columns
 from attnbench.validation import (
+    Interval,
+    Options,
+    RandomState,
     check_matrix,
-    check_n_components,
-    check_open_unit,
+    check_params,
     check_random_state,
 )
 
 FAMILIES = ("trivial", "exact", "projection", "sampling", "calibration")
+
+# Constraints shared by the reducers' declarations (``_parameter_constraints``).
+N_COMPONENTS = Interval(Integral, 0, None, closed="left")
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+OPEN_UNIT = Interval(Real, 0, 1, closed="neither")
+SIZED_PARAMETERS = {
+    "n_components": [N_COMPONENTS, Options("auto")],
+    "eps": [OPEN_UNIT],
+    "delta": [OPEN_UNIT],
+    "random_state": [RandomState()],
+}
 
 
 class AutoSizeWarning(UserWarning):
@@ -81,6 +101,7 @@ class Reducer(TransformerMixin, BaseEstimator):
     deterministic: bool = True
     cost_model: str = ""
     input_sparsity_time: bool = False
+    _parameter_constraints: ClassVar[dict] = {}
 
     def fit(self, X, y=None):
         """Learn the map from the d columns of X (n x d, dense or sparse) to m columns."""
@@ -124,20 +145,8 @@ class Reducer(TransformerMixin, BaseEstimator):
         return as_dense_output(self._apply(X))
 
     def _check_params(self):
-        """Validate the constructor arguments that this reducer has."""
-        params = self.get_params(deep=False)
-        if "n_components" in params:
-            check_n_components(
-                params["n_components"],
-                allow_auto=self._allow_auto_components,
-                allow_none=self._allow_none_components,
-            )
-        for key in ("eps", "delta"):
-            if key in params:
-                check_open_unit(params[key], key)
-
-    _allow_none_components = False
-    _allow_auto_components = True  # False for reducers with no 'auto' bound
+        """Validate the constructor arguments against ``_parameter_constraints``."""
+        check_params(self.get_params(deep=False), self._parameter_constraints)
 
     def _resolve_n_components(self, n, d):
         """The integer target size: the user's, or the documented 'auto' bound.
@@ -181,6 +190,7 @@ class SizedReducer(Reducer):
     its documented (1 +- eps) guarantee with probability 1 - delta."""
 
     deterministic = False
+    _parameter_constraints: ClassVar[dict] = SIZED_PARAMETERS
 
     def __init__(self, n_components="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components

@@ -86,6 +86,8 @@ more copy of the nonzeros (12 bytes each, plus 4 (d + 1) for the column pointers
 from __future__ import annotations
 
 import math
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,10 +95,10 @@ from scipy.linalg import eigh
 from scipy.linalg.lapack import dpotrf, dpotri, dpotrs
 
 from attnbench._linalg_kernels import csc_quadratic_forms
-from attnbench.algorithms.base import ColumnSubsetReducer
+from attnbench.algorithms.base import OPEN_UNIT, ColumnSubsetReducer
 from attnbench.algorithms.registry import register
 from attnbench.linalg import BLOCK_BYTES, as_float64, gram, range_eigh
-from attnbench.validation import check_positive
+from attnbench.validation import Interval, Options
 
 # Exact slacks closer than TIE_RTOL times the largest |U_A| + |L_A| are ties: far above
 # the rounding differences between dense and sparse products (~1e-13), far below any
@@ -130,12 +132,8 @@ def bss_b(eps):
     return ((1.0 + math.sqrt(1.0 - eps**2)) / eps) ** 2
 
 
-def check_b(b):
-    """Validate the step ratio b: a real number > 1."""
-    b = check_positive(b, "b")
-    if b <= 1.0:
-        raise ValueError(f"b must be > 1 (BSS needs more than rank(X) steps), got {b!r}.")
-    return b
+# The step ratio b: BSS needs more than rank(X) steps.
+STEP_RATIO = Interval(Real, 1, None, closed="neither")
 
 
 def refresh_period(k):
@@ -450,18 +448,16 @@ class BSS(ColumnSubsetReducer):
 
     deterministic = True
     cost_model = "deterministic"
+    _parameter_constraints: ClassVar[dict] = {
+        "eps": [OPEN_UNIT],
+        "b": [STEP_RATIO, None],
+        "candidates": [Options(*CANDIDATES)],
+    }
 
     def __init__(self, eps=0.5, b=None, candidates="shortlist"):
         self.eps = eps
         self.b = b
         self.candidates = candidates
-
-    def _check_params(self):
-        super()._check_params()
-        if self.b is not None:
-            check_b(self.b)
-        if self.candidates not in CANDIDATES:
-            raise ValueError(f"candidates must be one of {CANDIDATES}, got {self.candidates!r}.")
 
     def _fit(self, X, rng):
         columns = WhitenedColumns(X)

@@ -23,12 +23,13 @@ with bss's steps), and with ``first_stage="leverage_exact"`` stage 1 costs a Gra
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
-from attnbench.algorithms.base import ColumnSubsetReducer, SamplingReducer
-from attnbench.algorithms.bss import BSS, check_b
-from attnbench.algorithms.registry import get_reducer, get_reducer_class, register
+from attnbench.algorithms.base import SIZED_PARAMETERS, ColumnSubsetReducer, SamplingReducer
+from attnbench.algorithms.bss import BSS, STEP_RATIO
+from attnbench.algorithms.registry import ReducerName, get_reducer, register
 
 
 @register("bss_hybrid")
@@ -37,11 +38,17 @@ class BSSHybrid(ColumnSubsetReducer):
 
     ``n_components`` (its number of draws), ``eps`` and ``delta`` go to stage 1;
     ``b`` (or else ``eps``) to BSS.  Attributes: ``selected_``, ``weights_``, ``eps_``
-    (combined bound), ``first_stage_`` and ``bss_`` (the two fitted reducers).
+    (combined bound), ``first_stage_`` and ``bss_`` (the two fitted reducers), and the
+    first stage's sizes: ``n_draws_``, ``n_components_auto_`` and ``auto_reaches_d_``.
     """
 
     deterministic = False
     cost_model = "randomized"
+    _parameter_constraints: ClassVar[dict] = {
+        **SIZED_PARAMETERS,
+        "b": [STEP_RATIO, None],
+        "first_stage": [ReducerName(SamplingReducer, "leverage_fast")],
+    }
 
     def __init__(
         self,
@@ -59,20 +66,6 @@ class BSSHybrid(ColumnSubsetReducer):
         self.first_stage = first_stage
         self.random_state = random_state
 
-    def _check_params(self):
-        super()._check_params()
-        if self.b is not None:
-            check_b(self.b)
-        try:
-            first = get_reducer_class(self.first_stage)
-        except KeyError as exc:
-            raise ValueError(f"first_stage: {exc}") from None
-        if not issubclass(first, SamplingReducer):
-            raise TypeError(
-                f"first_stage must name a randomized sampling reducer (a SamplingReducer, "
-                f"e.g. 'leverage_fast'), got {self.first_stage!r}."
-            )
-
     def _fit(self, X, rng):
         self.first_stage_ = get_reducer(
             self.first_stage,
@@ -81,6 +74,10 @@ class BSSHybrid(ColumnSubsetReducer):
             delta=self.delta,
             random_state=rng,
         ).fit(X)
+        # Its size is the first stage's: its draws and the bound behind "auto".
+        self.n_draws_ = self.first_stage_.n_draws_
+        self.n_components_auto_ = self.first_stage_.n_components_auto_
+        self.auto_reaches_d_ = self.first_stage_.auto_reaches_d_
         Y1 = self.first_stage_.transform(X)
         self.bss_ = None
         keep, bss_weights, bss_eps = np.empty(0, np.intp), 1.0, 0.0

@@ -22,14 +22,16 @@ speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048; scripts/bench_levera
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from attnbench.algorithms._normals import normal_rows
-from attnbench.algorithms.base import ProjectionReducer
+from attnbench.algorithms.base import SIZED_PARAMETERS, ProjectionReducer
 from attnbench.algorithms.registry import register
+from attnbench.validation import Options
 
 BLOCK_ENTRIES = 2**22  # entries of S generated at a time: 32 MiB of float64 (fewer, larger
 # blocks measured faster: each block's product re-reads and re-writes Y)
@@ -47,6 +49,7 @@ class Gaussian(ProjectionReducer):
     family = "projection"
     deterministic = False
     cost_model = "dense_projection"
+    _parameter_constraints: ClassVar[dict] = {**SIZED_PARAMETERS, "precision": [Options(*PRODUCT_DTYPES)]}
 
     def __init__(
         self, n_components="auto", eps=0.5, delta=0.1, precision="double", random_state=None

@@ -53,6 +53,7 @@ scores, the sampled columns): the sketch's pass doubles as the finiteness check.
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import scipy.linalg
@@ -61,10 +62,15 @@ from scipy.stats import f as f_distribution
 
 from attnbench.algorithms._kernels import column_norms_after, weighted_columns
 from attnbench.algorithms._sparse_embedding import FiniteCheckInKernel, embed_checked, embedding_key
-from attnbench.algorithms.base import SamplingReducer, chernoff_sample_size
+from attnbench.algorithms.base import (
+    POSITIVE_INT,
+    SIZED_PARAMETERS,
+    SamplingReducer,
+    chernoff_sample_size,
+)
 from attnbench.algorithms.registry import register
 from attnbench.linalg import RANGE_RTOL
-from attnbench.validation import check_positive
+from attnbench.validation import Options, check_positive
 
 SKETCH_PER_TOKEN = 4  # default k = 4n: the sketch alone over-estimates by k/(k-n) = 4/3 on average
 JL_PER_LOG = 2.0  # default r = ceil(2 ln(4d/delta)): a ~ 1/4 for every d, one more ~2 reads of X
@@ -116,6 +122,12 @@ def score_bounds(k, rank, r, d, delta):
 class LeverageFast(FiniteCheckInKernel, SamplingReducer):
     cost_model = "randomized"
     input_sparsity_time = True
+    _parameter_constraints: ClassVar[dict] = {
+        **SIZED_PARAMETERS,
+        "sketch_components": [POSITIVE_INT, Options("auto")],
+        "jl_components": [POSITIVE_INT, Options("auto")],
+        "sketch_nnz": [POSITIVE_INT, Options("auto")],
+    }
 
     def __init__(
         self,

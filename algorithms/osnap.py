@@ -13,13 +13,17 @@ practical choice (``leverage_fast`` uses one) and carries only that asymptotic
 guarantee.  Cost: O(1) to draw S (a key), O(s nnz(X)) to apply it in one read of X.
 """
 
+from typing import ClassVar
+
 from attnbench.algorithms._sparse_embedding import SparseEmbeddingReducer, embedding_n_components
+from attnbench.algorithms.base import POSITIVE_INT, SIZED_PARAMETERS
 from attnbench.algorithms.registry import register
-from attnbench.validation import check_positive
 
 
 @register("osnap")
 class OSNAP(SparseEmbeddingReducer):
+    _parameter_constraints: ClassVar[dict] = {**SIZED_PARAMETERS, "s": [POSITIVE_INT]}
+
     def __init__(self, n_components="auto", s=4, eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
         self.s = s
@@ -31,7 +35,7 @@ class OSNAP(SparseEmbeddingReducer):
         return embedding_n_components(n, self.eps, self.delta, self.s)
 
     def _embedding_shape(self, n, d):
-        s = check_positive(self.s, "s", integer=True)
+        s = int(self.s)
         m = self._resolve_n_components(n, d)
         if isinstance(self.n_components, str):  # "auto": the bound, rounded up to s blocks
             return s * -(-m // s), s

@@ -8,14 +8,20 @@ Memory: scikit-learn keeps R as a CSR m x d matrix of about q d m nonzeros (buil
 row, then scaled in a copy): O(q d m), as for ``sparse_sign``.
 """
 
+from typing import ClassVar
+
 from sklearn.random_projection import SparseRandomProjection
 
 from attnbench.algorithms._peers import SklearnProjectionPeer
+from attnbench.algorithms.base import SIZED_PARAMETERS
 from attnbench.algorithms.registry import register
+from attnbench.algorithms.sparse_sign import DENSITY
 
 
 @register("peer_sklearn_sparse")
 class PeerSklearnSparse(SklearnProjectionPeer):
+    _parameter_constraints: ClassVar[dict] = {**SIZED_PARAMETERS, "density": DENSITY}
+
     def __init__(self, n_components="auto", density="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
         self.density = density

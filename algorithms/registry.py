@@ -5,6 +5,12 @@ group ``attnbench.reducers`` or from a file (``load_plugin("path/to/file.py")``)
 every :class:`~attnbench.algorithms.base.Reducer` subclass with a ``name`` is
 registered.  A plug-in that fails to import is kept as a broken entry that reports its
 error (benchopt's placeholder idea), and the rest of the registry keeps working.
+
+:func:`resolve` is the one resolver of a reducer given by the user (a built-in or
+entry-point name, ``file.py`` or ``file.py:name``), and :func:`load_plugins` the one
+loop over plug-in files; every command, the workers and the contract use them.
+Built-in reducers are those defined in the ``attnbench.algorithms`` package
+(``list_reducers(builtin=True)``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import sys
 import traceback
 from pathlib import Path
 
+from attnbench.validation import Constraint
+
 ENTRY_POINT_GROUP = "attnbench.reducers"
+_PACKAGE = __name__.rpartition(".")[0]  # attnbench.algorithms
 
 _REDUCERS: dict[str, type] = {}
 _BROKEN: dict[str, str] = {}
@@ -69,6 +78,33 @@ def _load_entry_points():
             _BROKEN[ep.name] = traceback.format_exc()
 
 
+class ReducerName(Constraint):
+    """A parameter constraint: the name of a registered reducer whose class is a subclass
+    of ``base`` (for instance the first stage of a composite reducer)."""
+
+    def __init__(self, base, example):
+        self.base, self.example = base, example
+
+    def same_kind(self, value):
+        return isinstance(value, str)
+
+    def accepts(self, value):
+        if not isinstance(value, str):
+            return False
+        try:
+            cls = get_reducer_class(value)
+        except (UnknownReducerError, BrokenPluginError):
+            return False
+        return issubclass(cls, self.base)
+
+    def __str__(self):
+        return f"the name of a registered {self.base.__name__} (e.g. {self.example!r})"
+
+    def near_misses(self):
+        other = next((name for name in list_reducers() if not self.accepts(name)), None)
+        return ["not_a_reducer"] + ([other] if other else [])
+
+
 def load_plugin(path):
     """Import a reducer file and register the Reducer subclasses it defines.
 
@@ -104,12 +140,61 @@ def load_plugin(path):
     return sorted(cls.name for cls in defined)
 
 
-def list_reducers(calibration=False):
-    """Sorted names of every registered reducer (built-ins, entry points, plug-ins);
-    the calibration reducers (planted faults, family ``calibration``) only when asked."""
+def load_plugins(paths, *, strict=True):
+    """Import each reducer file in ``paths`` and register its reducers.
+
+    ``strict``: a file that fails to import raises BrokenPluginError; otherwise it is
+    listed as broken (:func:`broken_plugins`) and its error returned, so listing still
+    works.  Returns the errors of the files that failed (empty when strict).
+    """
+    errors = []
+    for path in paths:
+        try:
+            load_plugin(path)
+        except BrokenPluginError as exc:
+            if strict:
+                raise
+            errors.append(exc)
+    return errors
+
+
+def resolve(spec):
+    """(registered name, plug-in files loaded) for a reducer given as a built-in or
+    entry-point name, ``path.py`` (a file defining one reducer) or ``path.py:name``.
+
+    Unknown names raise UnknownReducerError (with close matches), a missing file
+    FileNotFoundError, a file that fails to import BrokenPluginError, and a file without
+    the named reducer (or with several and none named) ValueError.
+    """
+    path, _, name = spec.partition(":") if ".py:" in spec else (spec, "", "")
+    if path.endswith(".py") or Path(path).is_file():
+        names = load_plugin(path)
+        if name:
+            if name not in names:
+                raise ValueError(f"{path} defines {names}, not {name!r}.")
+        elif len(names) != 1:
+            raise ValueError(
+                f"{path} defines {len(names)} reducers {names}; name one as {path}:NAME."
+            )
+        return name or names[0], [path]
+    get_reducer_class(spec)  # unknown names raise with close matches
+    return spec, []
+
+
+def is_builtin(cls):
+    """True for a reducer class defined in the attnbench.algorithms package."""
+    return cls.__module__.startswith(f"{_PACKAGE}.")
+
+
+def list_reducers(calibration=False, *, builtin=False):
+    """Sorted names of the registered reducers: built-ins, entry points and plug-in files,
+    or the built-ins only with ``builtin=True``; the calibration reducers (planted faults,
+    family ``calibration``) only when asked."""
     _load_entry_points()
     return sorted(
-        name for name, cls in _REDUCERS.items() if calibration or cls.family != "calibration"
+        name
+        for name, cls in _REDUCERS.items()
+        if (calibration or cls.family != "calibration") and (not builtin or is_builtin(cls))
     )
 
 

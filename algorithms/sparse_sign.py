@@ -14,20 +14,27 @@ q = 1/sqrt(d), and d m / 3 nonzeros at q = 1/3 (use it only for small d m).
 """
 
 import math
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
-from attnbench.algorithms.base import ProjectionReducer, SizedReducer
+from attnbench.algorithms.base import SIZED_PARAMETERS, ProjectionReducer, SizedReducer
 from attnbench.algorithms.gaussian import gordon_n_components
 from attnbench.algorithms.registry import register
-from attnbench.validation import check_open_unit
+from attnbench.validation import Interval, Options
+
+# "auto" (1/sqrt(d)) or the probability q in (0, 1] that an entry of S is nonzero.
+DENSITY = [Options("auto"), Interval(Real, 0, 1, closed="right")]
 
 
 @register("sparse_sign")
 class SparseSign(SizedReducer, ProjectionReducer):
     family = "projection"
     cost_model = "dense_projection"
+
+    _parameter_constraints: ClassVar[dict] = {**SIZED_PARAMETERS, "density": DENSITY}
 
     def __init__(self, n_components="auto", density="auto", eps=0.5, delta=0.1, random_state=None):
         self.n_components = n_components
@@ -42,12 +49,7 @@ class SparseSign(SizedReducer, ProjectionReducer):
     def _make_components(self, X, rng):
         d = X.shape[1]
         m = self._resolve_n_components(*X.shape)
-        if self.density == "auto":
-            q = 1.0 / math.sqrt(d)
-        elif self.density == 1 or self.density == 1.0:
-            q = 1.0
-        else:
-            q = check_open_unit(self.density, "density")
+        q = 1.0 / math.sqrt(d) if self.density == "auto" else float(self.density)
         self.density_ = q
         nnz_per_column = rng.binomial(d, q, size=m)
         rows = np.concatenate(

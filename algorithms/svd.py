@@ -16,11 +16,13 @@ Cost: forming XX^T, min(sum_i nnz(X_i)^2, d n^(w-1)), plus an n x n eigendecompo
 (n^3); memory X plus O(n^2).  transform: the cross-Gram, O(nnz(X') n) sparse, plus n' n m.
 """
 
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
-from attnbench.algorithms.base import Reducer
+from attnbench.algorithms.base import N_COMPONENTS, Reducer
 from attnbench.algorithms.registry import register
 from attnbench.linalg import as_float64, gram, range_eigh
 
@@ -33,8 +35,7 @@ class SVD(Reducer):
     family = "exact"
     deterministic = True
     cost_model = "gram"
-    _allow_none_components = True
-    _allow_auto_components = False
+    _parameter_constraints: ClassVar[dict] = {"n_components": [N_COMPONENTS, None]}
 
     def __init__(self, n_components=None):
         self.n_components = n_components

@@ -24,7 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from attnbench.algorithms import get_reducer_class, list_reducers
+from attnbench.algorithms import get_reducer_class, list_reducers, load_plugins
 from attnbench.analysis.claims import RULES_STAMP
 from attnbench.metrics import METRICS, metric_names
 from attnbench.store import DEFAULT_STORE, Store, StoreError, StoreWriteError, read_run
@@ -33,7 +33,6 @@ from attnbench.sweep.config import SETTINGS, Experiment, SweepConfig, load_confi
 from attnbench.sweep.executors import make_executor
 from attnbench.sweep.fingerprint import fingerprint
 from attnbench.sweep.grid import make_cells
-from attnbench.sweep.workers import load_plugins
 
 
 def _progress(enabled):

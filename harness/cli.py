@@ -27,7 +27,6 @@ from attnbench.metrics import METRICS, AttentionReference, evaluate
 from attnbench.store import DEFAULT_STORE, StoreError
 from attnbench.sweep.config import ConfigError, list_presets
 from attnbench.sweep.executors import EXECUTORS, ExecutorError
-from attnbench.sweep.workers import load_plugins
 
 FORMATS = ("table", "md", "csv")
 PIPED_WIDTH = 10_000  # columns of a console that is not a terminal: tables at full width
@@ -136,7 +135,8 @@ def _listing(what):
 @FORMAT_OPTION
 def list_cmd(what, plugins, fmt):
     """List reducers (family, cost model), dataset families, presets or metrics."""
-    _load_plugins(plugins)
+    for error in algorithms.load_plugins(plugins, strict=False):
+        Console(stderr=True).print(Text(f"warning: {error}"))
     title, frame = _listing(what)
     Output(fmt).table(frame, title)
 
@@ -164,11 +164,6 @@ def demo(n, d, r, seed, fmt):
         seconds = time.perf_counter() - start
         rows.append({"reducer": name, "seconds": seconds, **evaluate(reference, Y, shown)})
     Output(fmt).table(pd.DataFrame(rows), f"Gaussian X, n={n}, d={d}, r={r}")
-
-
-def _load_plugins(plugins):
-    for error in load_plugins(plugins, strict=False):
-        Console(stderr=True).print(Text(f"warning: {error}"))
 
 
 STORE_OPTION = click.option(

@@ -76,37 +76,164 @@ def check_matrix(
     return X
 
 
-def check_n_components(n_components, *, allow_auto=True, allow_none=False):
-    """Validate a target dimension: a non-negative int, or 'auto' / None where allowed."""
-    if n_components is None and allow_none:
-        return None
-    if isinstance(n_components, str) and n_components == "auto" and allow_auto:
-        return "auto"
-    if isinstance(n_components, (bool, np.bool_)) or not isinstance(n_components, numbers.Integral):
-        allowed = " or 'auto'" if allow_auto else ""
-        raise TypeError(f"n_components must be a non-negative int{allowed}, got {n_components!r}.")
-    if n_components < 0:
-        raise ValueError(f"n_components must be >= 0, got {n_components}.")
-    return int(n_components)
+class Constraint:
+    """One admissible kind of value of a parameter.  A declaration maps each parameter to
+    a list of constraints; a value is valid when one of them accepts it."""
+
+    def accepts(self, value):
+        """True when ``value`` is admissible."""
+        raise NotImplementedError
+
+    def same_kind(self, value):
+        """True when ``value`` is of this constraint's type (a rejected value of the right
+        type is a ValueError; of no declared type, a TypeError)."""
+        return self.accepts(value)
+
+    def near_misses(self):
+        """Values of this constraint's type that it rejects (bad values for the tests)."""
+        return []
 
 
-def check_open_unit(value, name):
-    """Validate a parameter that must lie in the open interval (0, 1), such as eps or delta."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number in (0, 1), got {value!r}.")
-    if not 0.0 < float(value) < 1.0 or not np.isfinite(value):
-        raise ValueError(f"{name} must lie in the open interval (0, 1), got {value!r}.")
-    return float(value)
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+class Interval(Constraint):
+    """A number of type ``kind`` (``numbers.Integral`` or ``numbers.Real``) between ``low``
+    and ``high`` (None: unbounded); ``closed`` is "both", "left", "right" or "neither".
+    Booleans are never numbers here, and a real number must be finite."""
+
+    def __init__(self, kind, low, high, *, closed="both"):
+        if kind not in (numbers.Integral, numbers.Real):
+            raise ValueError(f"kind must be numbers.Integral or numbers.Real, got {kind!r}.")
+        if closed not in ("both", "left", "right", "neither"):
+            raise ValueError(f"closed must be both, left, right or neither, got {closed!r}.")
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def same_kind(self, value):
+        return isinstance(value, self.kind) and not _is_bool(value)
+
+    def accepts(self, value):
+        if not self.same_kind(value) or not np.isfinite(value):
+            return False
+        low_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        high_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        return bool(low_ok and high_ok)
+
+    def __str__(self):
+        what = "an int" if self.kind is numbers.Integral else "a real number"
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            return f"{what} in {'[' if left else '('}{self.low}, {self.high}{']' if right else ')'}"
+        if self.low is not None:
+            return f"{what} {'>=' if left else '>'} {self.low}"
+        if self.high is not None:
+            return f"{what} {'<=' if right else '<'} {self.high}"
+        return what
+
+    def near_misses(self):
+        step = 1 if self.kind is numbers.Integral else 0.5
+        misses = []
+        for bound, sign, closed in ((self.low, -1, "left"), (self.high, 1, "right")):
+            if bound is not None:
+                misses.append(bound if self.closed not in ("both", closed) else bound + sign * step)
+        if self.kind is numbers.Real:
+            misses.append(float("nan"))
+        return [v for v in misses if not self.accepts(v)]
+
+
+class Options(Constraint):
+    """One of the given strings."""
+
+    def __init__(self, *options):
+        self.options = tuple(options)
+
+    def same_kind(self, value):
+        return isinstance(value, str)
+
+    def accepts(self, value):
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self):
+        if len(self.options) == 1:
+            return repr(self.options[0])
+        return "one of " + ", ".join(map(repr, self.options))
+
+    def near_misses(self):
+        return ["not_an_option"]
+
+
+class NoneValue(Constraint):
+    """None (declared as ``None`` in a list of constraints)."""
+
+    def accepts(self, value):
+        return value is None
+
+    def __str__(self):
+        return "None"
+
+
+class RandomState(Constraint):
+    """A seed: None, an int >= 0, a SeedSequence, a Generator or a RandomState."""
+
+    TYPES = (np.random.SeedSequence, np.random.Generator, np.random.RandomState)
+
+    def same_kind(self, value):
+        return value is None or isinstance(value, (numbers.Integral, *self.TYPES))
+
+    def accepts(self, value):
+        if isinstance(value, numbers.Integral):
+            return not _is_bool(value) and value >= 0
+        return self.same_kind(value)
+
+    def __str__(self):
+        return "None, an int >= 0, a SeedSequence or a Generator"
+
+    def near_misses(self):
+        return [-1]
+
+
+def as_constraint(item):
+    """A declared item as a Constraint: None stands for :class:`NoneValue`."""
+    if item is None:
+        return NoneValue()
+    if isinstance(item, Constraint):
+        return item
+    raise TypeError(f"a parameter constraint must be a Constraint or None, got {item!r}.")
+
+
+def check_param(value, name, constraints):
+    """Return ``value`` when one of ``constraints`` accepts it; else raise a ValueError (a
+    value of a declared type that none accepts) or a TypeError (a value of no declared
+    type), with a message that names the parameter and what it must be."""
+    constraints = [as_constraint(c) for c in constraints]
+    if any(c.accepts(value) for c in constraints):
+        return value
+    error = ValueError if any(c.same_kind(value) for c in constraints) else TypeError
+    wanted = " or ".join(str(c) for c in constraints)
+    raise error(f"{name} must be {wanted}, got {value!r}.")
+
+
+def check_params(params, declared):
+    """Validate every parameter in ``params`` that ``declared`` ({name: [constraint,
+    ...]}) names, in declaration order (:func:`check_param`)."""
+    for name, constraints in declared.items():
+        if name in params:
+            check_param(params[name], name, constraints)
 
 
 def check_positive(value, name, *, integer=False):
     """Validate a strictly positive real (or int) parameter."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
-        what = "an int" if integer else "a real number"
-        raise TypeError(f"{name} must be {what} > 0, got {value!r}.")
-    if not value > 0 or not np.isfinite(value):
-        raise ValueError(f"{name} must be > 0, got {value!r}.")
+    check_param(
+        value,
+        name,
+        [Interval(numbers.Integral if integer else numbers.Real, 0, None, closed="neither")],
+    )
     return int(value) if integer else float(value)
 
 
@@ -116,14 +243,9 @@ def check_random_state(seed):
     An int or SeedSequence gives the same stream on every call, so a reducer re-fitted
     with the same ``random_state`` returns bitwise the same result.
     """
-    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
-        if isinstance(seed, (bool, np.bool_)):
-            raise TypeError(f"random_state must be None, an int or a Generator, got {seed!r}.")
-        if isinstance(seed, numbers.Integral) and seed < 0:
-            raise ValueError(f"random_state must be a non-negative int, got {seed}.")
-        return np.random.default_rng(seed)
+    check_param(seed, "random_state", [RandomState()])
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, np.random.RandomState):
         return np.random.default_rng(seed.randint(0, 2**32 - 1, dtype=np.uint64))
-    raise TypeError(f"random_state must be None, an int or a Generator, got {seed!r}.")
+    return np.random.default_rng(seed)

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from attnbench import api
+from attnbench.algorithms import load_plugins
 from attnbench.sweep.config import parse_config
 from attnbench.sweep.grid import make_cells
 from attnbench.sweep.runner import WorkerState, execute_cell
-from attnbench.sweep.workers import load_plugins
 
 PLUGIN = '''
 import time

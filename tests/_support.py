@@ -50,11 +50,7 @@ def make_reducer(name, seed=0, **params):
 
 def builtin_reducers():
     """Registered reducers shipped in attnbench.algorithms (not third-party plug-ins)."""
-    return [
-        name
-        for name in list_reducers()
-        if get_reducer_class(name).__module__.startswith("attnbench.algorithms.")
-    ]
+    return list_reducers(builtin=True)
 
 
 def synthetic_cells(points, *, noise=0.05, repeats=5, seed=0, **columns):

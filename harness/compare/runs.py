@@ -35,7 +35,6 @@ from attnbench import algorithms, api
 from attnbench.compare.stats import MIN_SEEDS, measured, pair_cells, verdict_table
 from attnbench.store import DEFAULT_STORE, Store
 from attnbench.sweep.config import load_config
-from attnbench.sweep.workers import load_plugins
 
 DEFAULT_BASELINES = (
     "zero", "svd", "gaussian", "countsketch", "uniform", "leverage_exact", "leverage_fast", "bss"
@@ -82,23 +81,6 @@ class Rerun:
     @property
     def sizes(self):
         return tuple(sorted(set(self.at_candidate_m) | set(self.to_reach_error)))
-
-
-def resolve_candidate(candidate):
-    """(reducer name, plug-in files to load) for a name, ``path.py`` or ``path.py:name``."""
-    path, _, name = candidate.partition(":") if ".py:" in candidate else (candidate, "", "")
-    if path.endswith(".py") or Path(path).is_file():
-        names = algorithms.load_plugin(path)
-        if name:
-            if name not in names:
-                raise ValueError(f"{path} defines {names}, not {name!r}.")
-        elif len(names) != 1:
-            raise ValueError(
-                f"{path} defines {len(names)} reducers {names}; name one as {path}:NAME."
-            )
-        return name or names[0], [path]
-    algorithms.get_reducer_class(candidate)  # unknown names raise with close matches
-    return candidate, []
 
 
 def _accepts(name, param):
@@ -275,8 +257,8 @@ def compare(
 ):
     """Run the candidate and the baselines on the preset's cells, then the baselines at
     the sizes the comparison needs; return a Comparison."""
-    load_plugins(plugins)
-    name, files = resolve_candidate(candidate)
+    algorithms.load_plugins(plugins)
+    name, files = algorithms.resolve(candidate)
     baselines = _baselines(baselines, name)
     config = comparison_config(name, baselines, preset, seeds)
 

@@ -13,8 +13,10 @@ drive a reducer author's own pytest, as scikit-learn's ``parametrize_with_checks
         check(reducer)
 
 The rules (ids as reported): ``attributes`` and ``docstring`` (the declarations of
-:mod:`attnbench.algorithms.base`); ``bad_input:<case>`` and ``bad_params:<param>`` (clear
-errors from :mod:`attnbench.validation`, never a deep NumPy traceback); ``output``
+:mod:`attnbench.algorithms.base`); ``bad_input:<case>`` (clear errors from
+:mod:`attnbench.validation`, never a deep NumPy traceback); ``params_declared`` and
+``bad_params:<parameter>``, one per declared parameter (bad values generated from the
+reducer's ``_parameter_constraints``: :mod:`attnbench.contract.params`); ``output``
 (Y is an n x n_components_ finite float64 ndarray); ``input_dtypes``; ``formats_agree``
 (dense C and F, CSR, CSC, COO to 1e-10); ``seeded_determinism`` (bitwise);
 ``seed_dependence`` (the ``deterministic`` flag is true); ``fit_then_transform``;
@@ -30,10 +32,9 @@ from __future__ import annotations
 import re
 import sys
 import tracemalloc
-import unittest
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -43,10 +44,23 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from attnbench import algorithms
 from attnbench.algorithms.base import FAMILIES, Reducer
+from attnbench.contract.params import (
+    bad_values,
+    constructor_params,
+    declaration_problems,
+    declared_params,
+)
+from attnbench.contract.results import (
+    FAILED,
+    Check,
+    ContractReport,
+    RuleFailure,
+    RuleResult,
+    RuleSkipped,
+    run_check,
+)
 from attnbench.cost_models import COST_MODELS
 from attnbench.datasets.generate import scale_to_r
-
-PASSED, FAILED, SKIPPED, XFAIL = "passed", "failed", "skipped", "xfail"
 
 # scikit-learn checks that attnbench reducers fail on purpose: {check name: why}.
 EXPECTED_SKLEARN_FAILURES = {
@@ -59,76 +73,21 @@ FORMAT_ATOL = 1e-10
 R = 0.05
 
 
-class RuleFailure(AssertionError):
-    """A contract rule is broken; the message says what was observed."""
-
-
-class RuleSkipped(unittest.SkipTest):
-    """A rule that does not apply to this reducer (pytest reports it as skipped)."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule for one reducer: ``check(reducer)`` raises RuleFailure when broken."""
-
-    rule: str
-    run: Callable
-    expected_failure: str | None = None
-
-    def __call__(self, reducer):
-        self.run(reducer)
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    rule: str
-    status: str
-    reason: str = ""
-
-    def __str__(self):
-        return f"{self.rule}: {self.status}" + (f" ({self.reason})" if self.reason else "")
-
-
-@dataclass(frozen=True)
-class ContractReport:
-    """The results of :func:`check_reducer` for one reducer, in battery order."""
-
-    reducer: str
-    results: tuple[RuleResult, ...]
-
-    @property
-    def failures(self):
-        return [r for r in self.results if r.status == FAILED]
-
-    @property
-    def passed(self):
-        return not self.failures
-
-    def __str__(self):
-        verdict = "passes" if self.passed else f"fails {len(self.failures)} rule(s)"
-        lines = [f"reducer {self.reducer!r} {verdict} the attnbench contract"]
-        return "\n".join(lines + [f"  {r}" for r in self.results if r.status != PASSED])
-
-
 # --------------------------------------------------------------------------- inputs
 
 
-def resolve_reducer(reducer):
-    """A class or instance: a name or ``file.py[:name]`` is looked up in the registry
-    (loading the file); classes and instances pass through."""
+def _lookup(reducer):
+    """A class or instance: a name or ``file.py[:name]`` is resolved by the registry
+    (:func:`attnbench.algorithms.resolve`, loading the file); classes and instances pass
+    through."""
     if isinstance(reducer, str):
-        # compare's resolver, the one `attnbench compare` uses (imported late: it pulls
-        # in the runner, which a class or instance does not need).
-        from attnbench.compare.runs import resolve_candidate
-
-        name, _ = resolve_candidate(reducer)
-        return algorithms.get_reducer_class(name)
+        return algorithms.get_reducer_class(algorithms.resolve(reducer)[0])
     return reducer
 
 
 def prototype(reducer):
     """The instance the battery clones, with random_state=0 where it takes one and has none."""
-    reducer = resolve_reducer(reducer)
+    reducer = _lookup(reducer)
     if isinstance(reducer, type):
         reducer = reducer()
     if _has_param(reducer, "random_state") and reducer.get_params()["random_state"] is None:
@@ -293,26 +252,6 @@ def check_bad_input(proto, case):
 RULES.update({f"bad_input:{case}": partial(check_bad_input, case=case) for case in BAD_INPUTS})
 
 
-# param: [(value, error, pattern)], the messages of attnbench.validation
-BAD_PARAMS = {
-    "n_components": [
-        (-1, ValueError, "n_components must be >= 0"),
-        (2.5, TypeError, "n_components must be a non-negative int"),
-        ("many", TypeError, "n_components must be a non-negative int"),
-    ],
-    "eps": [
-        (0.0, ValueError, "eps must lie in the open interval"),
-        (1.0, ValueError, "eps must lie in the open interval"),
-        (-0.1, ValueError, "eps must lie in the open interval"),
-    ],
-    "delta": [
-        (1.5, ValueError, "delta must lie in the open interval"),
-        (0, ValueError, "delta must lie in the open interval"),
-        ("0.1", TypeError, "delta must be a real number"),
-    ],
-}
-
-
 def _supports_auto(proto):
     return (
         proto.get_params()["n_components"] == "auto"
@@ -320,25 +259,37 @@ def _supports_auto(proto):
     )
 
 
+@_rule("params_declared")
+def check_params_declared(proto):
+    """``_parameter_constraints`` declares every constructor parameter, and nothing else,
+    each with a list of constraints (attnbench.validation)."""
+    problems = declaration_problems(proto)
+    if problems:
+        _fail("; ".join(problems))
+
+
 def check_bad_params(proto, param):
-    """fit rejects an invalid n_components / eps / delta naming it and what was expected;
-    n_components="auto" counts as invalid where the reducer has no "auto" size."""
-    if not _has_param(proto, param):
-        raise RuleSkipped(f"no {param} parameter")
+    """fit rejects each value that the parameter's declaration excludes (generated from
+    it: contract.params.bad_values) with a ValueError (a declared type) or a TypeError
+    (no declared type) whose message names the parameter."""
     X = gaussian_X()
-    cases = list(BAD_PARAMS[param])
-    if param == "n_components" and not _supports_auto(proto):
-        cases.append(("auto", (ValueError, TypeError, NotImplementedError), "n_components"))
-    for value, error, pattern in cases:
+    for value, error in bad_values(declared_params(proto)[param]):
         _expect_error(
             partial(_fresh(proto, **{param: value}).fit, X),
             error,
-            pattern,
+            re.escape(param),
             f"fit with {param}={value!r}",
         )
 
 
-RULES.update({f"bad_params:{p}": partial(check_bad_params, param=p) for p in BAD_PARAMS})
+def param_checks(proto):
+    """The ``bad_params:<parameter>`` rules, one per declared constructor parameter."""
+    params = set(constructor_params(proto))
+    return [
+        Check(f"bad_params:{param}", partial(check_bad_params, param=param))
+        for param in declared_params(proto)
+        if param in params
+    ]
 
 
 def _check_output(reducer, Y, X, what):
@@ -584,30 +535,15 @@ def reducer_checks(reducer, *, which="all", expected_failures=None):
     proto = prototype(reducer)
     pairs = []
     if which in ("all", "contract"):
-        pairs += [(proto, Check(rule, fn)) for rule, fn in RULES.items()]
+        for rule, fn in RULES.items():
+            pairs.append((proto, Check(rule, fn)))
+            if rule == "params_declared":
+                pairs += [(proto, check) for check in param_checks(proto)]
     if which in ("all", "sklearn"):
         pairs += list(_sklearn_checks(proto))
     for instance, check in pairs:
         reason = expected.get(check.rule)
         yield instance, replace(check, expected_failure=reason) if reason else check
-
-
-def _run(check, reducer):
-    try:
-        check(reducer)
-    except unittest.SkipTest as exc:
-        return RuleResult(check.rule, SKIPPED, str(exc))
-    except Exception as exc:  # noqa: BLE001 -- a crash is a broken rule, reported as one
-        if check.expected_failure:
-            return RuleResult(check.rule, XFAIL, check.expected_failure)
-        if isinstance(exc, RuleFailure):
-            return RuleResult(check.rule, FAILED, str(exc))
-        return RuleResult(check.rule, FAILED, f"raised {type(exc).__name__}: {exc}")
-    if check.expected_failure:
-        return RuleResult(
-            check.rule, FAILED, f"expected to fail ({check.expected_failure}) but passed"
-        )
-    return RuleResult(check.rule, PASSED)
 
 
 def check_reducer(reducer, *, which="all", expected_failures=None):
@@ -620,7 +556,7 @@ def check_reducer(reducer, *, which="all", expected_failures=None):
     ``expected_failures`` as in :func:`reducer_checks`.  Warnings are silenced; the
     results carry everything.
     """
-    reducer = resolve_reducer(reducer)
+    reducer = _lookup(reducer)
     label = reducer_label(reducer)
     try:
         proto = prototype(reducer)
@@ -630,7 +566,7 @@ def check_reducer(reducer, *, which="all", expected_failures=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = tuple(
-            _run(check, instance)
+            run_check(check, instance)
             for instance, check in reducer_checks(
                 proto, which=which, expected_failures=expected_failures
             )
@@ -658,49 +594,3 @@ def parametrize_with_checks(reducers, *, which="all", expected_failures=None):
             label = f"{reducer_label(bound)}-{check.rule}"
             params.append(pytest.param(bound, check, marks=marks, id=label))
     return pytest.mark.parametrize("reducer, check", params)
-
-
-def _one_line(text, limit=300):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def report_table(report, *, verbose=False):
-    """A rich table of a :class:`ContractReport`: a row per rule with its reason.
-
-    Unless ``verbose``, the scikit-learn checks that pass, skip or fail as expected share
-    one summary row, and reasons are cut to one line.
-    """
-    from rich.markup import escape
-    from rich.table import Table
-
-    counts = {
-        s: sum(r.status == s for r in report.results) for s in (PASSED, FAILED, SKIPPED, XFAIL)
-    }
-    title = f"attnbench contract: {report.reducer} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)})"
-    table = Table(title=escape(title), title_justify="left")
-    table.add_column("rule", overflow="fold")  # a rule id is never cut: CI logs grep it
-    table.add_column("result")
-    table.add_column("reason")
-    style = {PASSED: "green", FAILED: "bold red", SKIPPED: "yellow", XFAIL: "cyan"}
-    folded = []
-    for result in report.results:
-        if not verbose and result.rule.startswith("sklearn:") and result.status != FAILED:
-            folded.append(result)
-            continue
-        reason = result.reason if verbose else _one_line(result.reason)
-        table.add_row(
-            escape(result.rule), f"[{style[result.status]}]{result.status}[/]", escape(reason)
-        )
-    if folded:
-        others = [
-            f"{r.rule[len('sklearn:') :]} {r.status}: {r.reason}"
-            for r in folded
-            if r.status != PASSED
-        ]
-        table.add_row(
-            f"sklearn: {len(folded)} more checks",
-            f"[green]{PASSED}[/]",
-            escape(_one_line("; ".join(others)) if others else ""),
-        )
-    return table

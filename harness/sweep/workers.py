@@ -46,27 +46,6 @@ class WorkerStartError(ExecutorError):
     """A worker process died or hung before it was ready: no cell can run."""
 
 
-def load_plugins(paths, *, strict=True):
-    """Import each reducer file in ``paths`` and register its reducers (the one loop that
-    the client, the command line and every worker use).
-
-    ``strict``: a file that fails to import raises BrokenPluginError; otherwise it is
-    listed as broken in the registry and its error returned, so listing still works.
-    Returns the errors of the files that failed (empty when strict).
-    """
-    from attnbench.algorithms import BrokenPluginError, load_plugin
-
-    errors = []
-    for path in paths:
-        try:
-            load_plugin(path)
-        except BrokenPluginError as exc:
-            if strict:
-                raise
-            errors.append(exc)
-    return errors
-
-
 def _exit_with_driver(conn):
     """End this worker as soon as the process driving it dies (its end of ``conn`` closes).
 
@@ -91,6 +70,7 @@ def worker_main(conn, plugins, cache_dir, max_bytes):
     empty message or the driver's end of ``conn`` closes."""
     # Imported here (preloaded by the forkserver, so free): the processes that drive
     # workers never import the scientific stack.
+    from attnbench.algorithms import load_plugins
     from attnbench.sweep.runner import WorkerState, run_cell_safely
 
     _exit_with_driver(conn)

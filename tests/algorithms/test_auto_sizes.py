@@ -1,4 +1,4 @@
-"""Auto sizes, honestly (base.py, 'Sizes'): every registered reducer with an
+"""Auto sizes, honestly (base.py, 'Sizes'): every built-in reducer with an
 ``n_components="auto"`` bound records the size its bound asks for next to the one it
 used, warns once when that size reaches d, and then a projection returns X itself while
 a sampling reducer keeps its draws."""
@@ -19,19 +19,8 @@ def has_auto_size(name):
     return issubclass(cls, SizedReducer) or (parameter is not None and parameter.default == "auto")
 
 
-# Composite reducers that others are rewriting: the sizes live in their stages today.
-NOT_YET = {
-    "bss_hybrid": "records n_components_auto_ in first_stage_ only (bss_hybrid.py, not here)",
-}
-
-
 def cases():
-    return [
-        pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=NOT_YET[name])]
-                     if name in NOT_YET else [])
-        for name in list_reducers()
-        if has_auto_size(name)
-    ]
+    return [name for name in list_reducers(builtin=True) if has_auto_size(name)]
 
 
 def fit_recording(name, X, **params):
@@ -49,8 +38,10 @@ def used_size(reducer):
 
 
 def test_sized_reducers_are_found():
-    names = [case.values[0] for case in cases()]
-    assert {"gaussian", "srht", "countsketch", "uniform", "leverage_fast"} <= set(names)
+    names = cases()
+    assert {"gaussian", "srht", "countsketch", "uniform", "leverage_fast", "bss_hybrid"} <= set(
+        names
+    )
     assert not {"svd", "zero", "identity", "bss"} & set(names)
 
 

@@ -471,11 +471,11 @@ def test_eps_sets_the_guarantee():
 @pytest.mark.parametrize(
     "params, error, message",
     [
-        ({"b": 1.0}, ValueError, "b must be > 1"),
-        ({"b": 0.5}, ValueError, "b must be > 1"),
-        ({"b": -2}, ValueError, "b must be > 0"),
-        ({"b": "4"}, TypeError, "b must be a real number"),
-        ({"candidates": "some"}, ValueError, "candidates must be one of"),
+        ({"b": 1.0}, ValueError, "b must be a real number > 1 or None, got 1.0"),
+        ({"b": 0.5}, ValueError, "b must be a real number > 1"),
+        ({"b": -2}, ValueError, "b must be a real number > 1"),
+        ({"b": "4"}, TypeError, "b must be a real number > 1 or None, got '4'"),
+        ({"candidates": "some"}, ValueError, "candidates must be one of 'shortlist', 'all'"),
     ],
 )
 def test_bad_parameters(params, error, message):
@@ -531,9 +531,10 @@ def test_hybrid_same_seed_same_output_and_first_stage_is_a_parameter():
 @pytest.mark.parametrize(
     "params, error, message",
     [
-        ({"first_stage": "leverage_exactt"}, ValueError, "first_stage: unknown reducer"),
-        ({"first_stage": "bss"}, TypeError, "first_stage must name a randomized sampling"),
-        ({"b": 1.0}, ValueError, "b must be > 1"),
+        ({"first_stage": "leverage_exactt"}, ValueError, "first_stage must be the name of a"),
+        ({"first_stage": "bss"}, ValueError, "registered SamplingReducer .*, got 'bss'"),
+        ({"first_stage": 3}, TypeError, "first_stage must be the name of a"),
+        ({"b": 1.0}, ValueError, "b must be a real number > 1"),
     ],
 )
 def test_hybrid_bad_parameters(params, error, message):

@@ -9,7 +9,9 @@ from attnbench.algorithms import (
     get_reducer,
     list_reducers,
     load_plugin,
+    load_plugins,
     register,
+    resolve,
 )
 from attnbench.algorithms.registry import _REDUCERS
 
@@ -115,3 +117,51 @@ def test_register_rejects_non_reducers_and_bad_family():
 
     with pytest.raises(ValueError, match="family 'magic'"):
         register("bad")(Bad)
+
+
+def test_resolve_names_files_and_file_colon_name(plugin_dir):
+    assert resolve("gaussian") == ("gaussian", [])
+    path = plugin_dir / "first_columns.py"
+    path.write_text(textwrap.dedent(PLUGIN.format(name="first_columns_test")))
+    assert resolve(str(path)) == ("first_columns_test", [str(path)])
+    assert resolve(f"{path}:first_columns_test") == ("first_columns_test", [str(path)])
+    with pytest.raises(ValueError, match="not 'other'"):
+        resolve(f"{path}:other")
+    with pytest.raises(UnknownReducerError, match="Did you mean: gaussian"):
+        resolve("gausian")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        resolve("no_such_file.py")
+
+
+def test_a_file_with_two_reducers_needs_a_name(plugin_dir):
+    path = plugin_dir / "two.py"
+    text = PLUGIN.format(name="first_columns_test")
+    path.write_text(text + text.split("\n\n", 1)[1].replace("FirstColumns", "Other").replace(
+        '"first_columns_test"', '"first_columns_other"'))  # fmt: skip
+    try:
+        with pytest.raises(ValueError, match=r"defines 2 reducers .*; name one as"):
+            resolve(str(path))
+        assert resolve(f"{path}:first_columns_other")[0] == "first_columns_other"
+    finally:
+        _REDUCERS.pop("first_columns_other", None)
+
+
+def test_builtin_listing_leaves_plugins_out(plugin_dir):
+    path = plugin_dir / "first_columns.py"
+    path.write_text(textwrap.dedent(PLUGIN.format(name="first_columns_test")))
+    load_plugins([path])
+    assert "first_columns_test" in list_reducers()
+    assert "first_columns_test" not in list_reducers(builtin=True)
+    assert set(list_reducers(builtin=True)) == BUILTINS
+    assert {"calibration_cost", "calibration_error", "calibration_size"} == set(
+        list_reducers(calibration=True, builtin=True)
+    ) - BUILTINS
+
+
+def test_load_plugins_collects_errors_unless_strict(tmp_path):
+    path = tmp_path / "raises.py"
+    path.write_text("raise RuntimeError('boom')\n")
+    [error] = load_plugins([path], strict=False)
+    assert isinstance(error, BrokenPluginError) and "boom" in str(error)
+    with pytest.raises(BrokenPluginError, match="boom"):
+        load_plugins([path])

@@ -16,15 +16,12 @@ from attnbench.algorithms import UnknownReducerError
 from attnbench.algorithms.zero import Zero
 from attnbench.contract.checks import (
     BAD_INPUTS,
-    FAILED,
-    PASSED,
     RULES,
-    XFAIL,
-    RuleFailure,
     check_reducer,
     parametrize_with_checks,
     reducer_checks,
 )
+from attnbench.contract.results import FAILED, PASSED, XFAIL, RuleFailure
 
 # plug-in file: {rule it breaks: what the reason must say}
 BREAKS = {
@@ -37,9 +34,15 @@ BREAKS = {
     },
     "skips_validation": {f"bad_input:{case}": rf"fit\(X {case}\)" for case in BAD_INPUTS},
     "skips_param_checks": {
-        "bad_params:n_components": r"n_components=-1 raised (OverflowError|no error)",
-        "bad_params:eps": r"eps=0.0 raised ZeroDivisionError",
-        "bad_params:delta": r"delta=1.5 raised no error",
+        "bad_params:n_components": r"n_components=BadType\(\) raised TypeError\(\"int\(\) arg",
+        "bad_params:eps": r"eps=BadType\(\) raised TypeError\(.*; expected TypeError matching 'eps'",
+        "bad_params:delta": r"delta=BadType\(\) raised TypeError",
+    },
+    "skips_one_param": {
+        "bad_params:candidates": r"candidates=BadType\(\) raised no error; expected TypeError"
+    },
+    "undeclared_param": {
+        "params_declared": r"parameter 'scale' has no declared constraints in _parameter_constr"
     },
     "float32_output": {"output": r"fit_transform returned dtype float32, not float64"},
     "wrong_shape": {"output": r"returned shape \(8, \d+\), expected \(n, n_components_\)"},
@@ -75,6 +78,16 @@ def test_every_rule_has_a_plugin_that_breaks_it():
     broken = {rule for breaks in BREAKS.values() for rule in breaks}
     assert set(RULES) <= broken, set(RULES) - broken
     assert any(rule.startswith("sklearn:") for rule in broken)
+    assert any(rule.startswith("bad_params:") for rule in broken)
+
+
+def test_one_unchecked_parameter_fails_only_its_own_rule(broken_reports):
+    """A reducer that validates every declared parameter but one fails exactly the
+    bad_params rule of that one; the generated bad values of the others are rejected."""
+    report = broken_reports["skips_one_param"]
+    assert [r.rule for r in report.failures] == ["bad_params:candidates"]
+    rules = {r.rule: r.status for r in report.results}
+    assert rules["bad_params:eps"] == rules["bad_params:b"] == PASSED
 
 
 @pytest.mark.parametrize("stem", sorted(BREAKS))

@@ -132,7 +132,7 @@ def test_processes_record_failures_and_timeouts(tmp_path, cache):
     [
         ("threads", {}, "executor must be one of"),
         ("local", {"workers": 2}, "workers applies to the processes and dask"),
-        ("processes", {"workers": 0}, "workers must be > 0"),
+        ("processes", {"workers": 0}, "workers must be an int > 0"),
         ("processes", {"scheduler": "tcp://h:8786"}, "scheduler applies to the dask"),
         ("dask", {"workers": 2, "scheduler": "tcp://h:8786"}, "exclude each other"),
     ],

@@ -70,11 +70,7 @@ def test_accuracy_cells_have_five_seeds_and_every_randomized_reducer_100_draws(p
             draws[(c.reducer, c.dataset.family)].add(c.seed)
     randomized = {r for r, _ in draws}
     families = {f for _, f in draws}
-    builtin = {
-        r
-        for r in list_reducers()
-        if get_reducer_class(r).__module__.startswith("attnbench.algorithms.")
-    }
+    builtin = set(list_reducers(builtin=True))
     # every randomized built-in, and the calibration reducer whose planted part is the error
     assert randomized == {r for r in builtin if not get_reducer_class(r).deterministic} | {
         "calibration_error"

@@ -219,7 +219,7 @@ def _svd_dominance(cells):
         return []
     families = sorted({k[0] for k in dominated})
     return [
-        f"Exact svd (error at round-off, below {ERR_FLOOR:g}·r) dominates {len(dominated)} of "
+        f"Exact svd (err/r {_err(cells, 'svd', 0.0)}) dominates {len(dominated)} of "
         f"{total} datasets: there no reducer faster than it beats m = 0"
         + (f" (families: {', '.join(families)})." if families else ".")
     ]

@@ -20,7 +20,6 @@ other rules).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -12,7 +12,7 @@ when a plug-in used in the run is gone.
                    ``input_sparsity_time``, constructor defaults (sizes, eps, delta, ...)
                    and the module that defined it
 ``plugins``        the plug-in files loaded for the run (``rerun`` loads them again)
-``rules_version``  the claim rules' stamp: version and parameter hash
+``rules_version``  the claim rules' stamp: version and hash of parameters and source
                    (:data:`attnbench.analysis.claims.RULES_STAMP`)
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
@@ -45,6 +46,28 @@ def _git(*args):
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def diff_hash():
+    """sha256 (16 hex digits) of what the working tree adds to HEAD: ``git diff HEAD
+    --binary`` (staged and unstaged changes of tracked files) and, for every untracked
+    file that git does not ignore, its path and bytes; None outside a checkout, "" for
+    a clean tree.  Untracked files count: an uncommitted module or plug-in runs too."""
+    diff = _git("diff", "HEAD", "--binary")
+    untracked = _git("ls-files", "--others", "--exclude-standard", "-z")
+    if diff is None or untracked is None:
+        return None
+    names = sorted(name for name in untracked.split("\0") if name)
+    if not diff and not names:
+        return ""
+    digest = hashlib.sha256(diff.encode())
+    for name in names:
+        digest.update(f"\0{name}\0".encode())
+        try:
+            digest.update((CHECKOUT / name).read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()[:16]
+
+
 def _version(name):
     try:
         return metadata.version(name)
@@ -53,9 +76,11 @@ def _version(name):
 
 
 def fingerprint():
-    """CPU, cores, memory, OS, library versions, BLAS and threads, git commit and dirty flag."""
+    """CPU, cores, memory, OS, library versions, BLAS and threads, and the checkout: git
+    commit, dirty flag (tracked changes or untracked files git does not ignore) and the
+    hash of that difference (:func:`diff_hash`)."""
     commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
+    status = _git("status", "--porcelain", "--untracked-files=normal") if commit else None
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
@@ -72,4 +97,5 @@ def fingerprint():
         ],
         "git_commit": commit,
         "git_dirty": bool(status) if commit else None,
+        "git_diff_hash": diff_hash() if commit else None,
     }

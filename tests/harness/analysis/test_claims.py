@@ -5,8 +5,6 @@ tests, on synthetic cells whose times, sizes and errors follow known laws; the
 calibration reducers are judged "fails" on their planted part in a stored synthetic run
 shaped like the paper preset; a run made under other rules gets no verdict."""
 
-import hashlib
-import json
 import math
 
 import numpy as np
@@ -64,10 +62,12 @@ def test_time_rule_ignores_accuracy_cells():
     assert verdict == "not tested" and f"≥ {paper.MIN_TIME_REPEATS} repeats" in measured
 
 
-def _size_cells(m_of_n, d=2**20):
-    points = [{"n": n, "d": d, "time": 1.0} for n in (16, 32, 64, 128, 256)]
-    cells = synthetic_cells(points, repeats=1, reducer="leverage_fast")
+def _size_cells(m_of_n, d=2**20, seeds=3, reducer="leverage_fast"):
+    """m along n at 3 matrices X (dataset keys) per n."""
+    points = [{"n": n, "d": d, "time": 1.0} for n in (16, 32, 64, 128, 256) for _ in range(seeds)]
+    cells = synthetic_cells(points, repeats=1, reducer=reducer)
     cells["m"] = [float(min(m_of_n(n), d)) for n in cells["dataset.n"]]
+    cells["dataset_key"] = [f"x{i % seeds}-{n}" for i, n in enumerate(cells["dataset.n"])]
     return cells
 
 
@@ -76,11 +76,13 @@ def _size_cells(m_of_n, d=2**20):
     [
         (lambda n: 30 * n * math.log(n / 0.1), "holds"),
         (lambda n: n * n, "fails"),
-        (lambda n: 2**20, "inconclusive"),  # m = d everywhere: nothing to judge
+        # m = d = 2^14 everywhere, under the cap (19.8 k at n = 16): nothing to judge
+        (lambda n: 2**14, "inconclusive"),
     ],
 )
 def test_size_rule(m_of_n, verdict):
-    got, measured = _verdict(_size_cells(m_of_n), "size")
+    d = 2**14 if verdict == "inconclusive" else 2**20
+    got, measured = _verdict(_size_cells(m_of_n, d=d), "size")
     assert got == verdict, measured
     if verdict == "inconclusive":
         assert "m ≥ d/4" in measured
@@ -90,6 +92,27 @@ def test_size_rule_leaves_out_cells_where_m_reaches_a_quarter_of_d():
     # m = n^2 < d/4 = 4096 at n = 16 and 32 only: the doubling left is 16 -> 32.
     got, measured = _verdict(_size_cells(lambda n: n * n, d=16384), "size")
     assert got == "fails" and "n 16→32" in measured, measured
+
+
+def test_size_rule_needs_three_matrices_per_n():
+    # one X per n (v2 judged bss on such a doubling, an interval of zero width)
+    got, measured = _verdict(_size_cells(lambda n: n * n, seeds=1), "size")
+    assert got == "inconclusive" and "< 3 matrices X" in measured, measured
+
+
+def test_size_rule_holds_a_reducer_to_its_stated_cap():
+    # bss: m <= ceil(b n), b = 13.9 at eps = 0.5; m = 20 n is above it in every cell
+    cells = _size_cells(lambda n: 20 * n, reducer="bss")
+    got, measured = _verdict(cells, "size", "bss", "deterministic")
+    assert got == "fails" and "above" in measured, measured
+
+
+def test_a_line_below_a_proven_cap_that_has_not_levelled_off_is_inconclusive():
+    # m/n climbing towards b = 13.9 (3.7 -> 13 over the top doubling): slope above 1,
+    # every cell under the proven cap: not a failure of m <= ceil(b n)
+    cells = _size_cells(lambda n: n * (13.0 - 9.3 * (256 / n) ** 2 / 4), reducer="bss")
+    got, measured = _verdict(cells, "size", "bss", "deterministic")
+    assert got == "inconclusive" and "not reached its asymptote" in measured, measured
 
 
 def _error_cells(failures, trials, reducer="leverage_fast", r=0.05):
@@ -131,14 +154,31 @@ def test_a_statement_that_m_zero_passes_is_vacuous():
     assert "1/n median 0.0156" in why
 
 
-def test_the_stamp_names_the_version_and_hashes_every_parameter():
-    digest = hashlib.sha256(json.dumps(claims.RULE_PARAMETERS, sort_keys=True).encode())
-    assert claims.RULES_STAMP == f"{claims.RULES_VERSION}:{digest.hexdigest()[:12]}"
-    assert claims.RULES_VERSION == 2  # v1: the rules that judged every claim "holds"
+def test_the_stamp_hashes_the_parameters_and_the_rules_source():
+    from attnbench.analysis.claims.stamp import SOURCES, rules_stamp, source_texts
+
+    sources = source_texts()
+    assert claims.RULES_VERSION == 3  # v2: one fit across formats, the size slope alone
+    assert claims.RULES_STAMP == rules_stamp(3, claims.RULE_PARAMETERS, sources)
+    assert {"attnbench.analysis.claims.time", "attnbench.paper",
+            "attnbench.analysis.fits"} <= set(SOURCES)  # fmt: skip
     constants = {"slope_slack": claims.SLOPE_SLACK, "saturation": claims.SATURATION,
-                 "error_constant": claims.ERROR_CONSTANT, "top_doublings": claims.TOP_DOUBLINGS,
+                 "error_constant": paper.ERROR_CONSTANT, "top_doublings": claims.TOP_DOUBLINGS,
                  "min_time_repeats": paper.MIN_TIME_REPEATS}  # fmt: skip
     assert constants.items() <= claims.RULE_PARAMETERS.items()
+
+
+def test_changing_the_code_of_a_rule_changes_the_stamp():
+    """Not a constant: the body of a rule function (the time rule's verdict)."""
+    from attnbench.analysis.claims.stamp import rules_stamp, source_texts
+
+    sources = source_texts()
+    module = "attnbench.analysis.claims.time"
+    old = '    return "fails" if all(v == "fails" for v in tested.values()) else "inconclusive"'
+    assert old in sources[module]
+    edited = dict(sources, **{module: sources[module].replace(old, old.replace("all", "any"))})
+    assert rules_stamp(3, claims.RULE_PARAMETERS, edited) != claims.RULES_STAMP
+    assert rules_stamp(3, claims.RULE_PARAMETERS, sources) == claims.RULES_STAMP
 
 
 def test_a_run_stores_the_stamp_of_its_rules(tiny_info):
@@ -166,6 +206,15 @@ def test_each_calibration_reducer_fails_its_planted_part(judged):
     for reducer, part in claims.CALIBRATION.items():
         assert calibration.loc[reducer, "planted part"] == part
         assert calibration.loc[reducer, "verdict"] == "fails", reducer
+
+
+def test_every_control_gets_its_expected_verdict(judged):
+    controls = judged.controls
+    expected = {("randomized", "zero"), ("randomized", "countsketch"), ("randomized", "osnap"),
+                ("deterministic", "zero"), ("deterministic", "svd")}  # fmt: skip
+    timed = controls[controls["part"] == "time"]
+    assert set(zip(timed["claim"], timed["reducer"])) >= expected
+    assert controls["as expected"].all(), controls.to_string()
 
 
 def test_the_paper_reducers_follow_their_models(judged):

@@ -57,7 +57,9 @@ def test_report_has_every_file_it_links_and_nothing_remote(tiny_report):
             (tiny_report / image.replace(".png", ".svg")).read_text().lstrip().startswith("<?xml")
         )
     assert "script" not in page.tags
-    assert page.h2[:3] == ["Who should use what", "What we found", "Claims of the paper"]
+    # a run made from a checkout with uncommitted changes says so first
+    sections = [h for h in page.h2 if h != "Uncommitted changes"]
+    assert sections[:3] == ["Who should use what", "What we found", "Claims of the paper"]
     for table in (tiny_report / "tables").glob("*.md"):
         for fmt in ("tex", "csv"):
             assert table.with_suffix(f".{fmt}").is_file()
@@ -231,3 +233,27 @@ def test_the_report_opens_with_the_runs_purpose():
     assert purpose(load_config("quick").text).startswith("A smoke run")
     assert "reproduction at the paper's scale" in purpose(load_config("paper").text)
     assert purpose('name = "x"') == "" and purpose("not = [toml") == ""
+
+
+def test_a_run_from_a_dirty_tree_says_so_at_the_top(tiny_run, tiny_info, tmp_path, monkeypatch):
+    from attnbench.store import read_run
+
+    monkeypatch.setattr(figures, "save", lambda fig, folder, name: [])  # pictures not needed
+    info, cells = read_run(*tiny_run)
+    for dirty, digest in ((True, "0123456789abcdef"), (False, "")):
+        fp = dict(info["fingerprint"], git_commit="c" * 40, git_dirty=dirty, git_diff_hash=digest)
+        out = tmp_path / str(dirty)
+        build_report(cells, dict(info, fingerprint=fp), out)
+        markdown = (out / "REPORT.md").read_text()
+        first = next(line for line in markdown.splitlines() if line.startswith("## "))
+        assert (first == "## Uncommitted changes") is dirty
+        assert ("diff hash 0123456789abcdef" in markdown) is dirty
+
+
+def test_the_fingerprint_stores_the_commit_dirty_flag_and_diff_hash():
+    from attnbench.sweep import fingerprint as fp_module
+
+    fp = fp_module.fingerprint()
+    assert {"git_commit", "git_dirty", "git_diff_hash"} <= set(fp)
+    if fp["git_commit"]:  # a checkout: clean means an empty diff hash
+        assert (fp["git_diff_hash"] == "") is (not fp["git_dirty"])

@@ -96,7 +96,7 @@ def test_quick_tells_the_story_and_stays_small():
     line that says it is a smoke run and where the reproduction is."""
     config = load_config("quick")
     cells = make_cells(config)
-    assert len(cells) <= 400 and max(estimate_bytes(c.dataset) for c in cells) <= 2**28
+    assert len(cells) <= 400 and max(estimate_bytes(c.dataset) for c in cells) <= 2**29
     reducers = {c.reducer for c in cells}
     assert {"calibration_cost", "calibration_size", "calibration_error"} <= reducers
     for reducer in ("leverage_fast", "bss"):

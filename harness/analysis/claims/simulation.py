@@ -1,0 +1,100 @@
+"""How the time rule's constants were chosen: its power and false-alarm rate on synthetic
+cost laws with the sweep shapes of a preset's time experiments, before any run.
+
+A simulated store holds, for one cost law, the cells of the time experiments that run
+the law's reducer in the preset (``LAWS``: the reducer whose sweeps it takes), each
+cell's repeats drawn as (law + c0)·exp(σ·N(0, 1)), with per store σ uniform in
+NOISE (3-6 %, what timed repeats run alone scatter), c0 log-uniform in OVERHEAD
+(0.1-3 ms per call) and 5 repeats (the preset's).  The time rule
+(:func:`attnbench.analysis.claims.time.time_part`) judges each store; the rate of
+``fails`` over the stores is the power of a planted fault and the false-alarm rate of a
+correct law.  ``scripts/claims_simulation.py [PRESET] [STORES]`` prints the table (the
+preset's shapes are read by the caller: this module never reads a config).
+
+This module decides no verdict and is not part of the rules' stamp.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from attnbench.analysis.claims.core import CLAIMS
+from attnbench.analysis.claims.time import time_part
+
+NOISE = (0.03, 0.06)
+OVERHEAD = (1e-4, 3e-3)
+REPEATS = (5,)
+_LEVERAGE = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
+# name -> (claim key, reducer whose preset sweeps it takes, expected verdict, seconds)
+LAWS = {
+    "leverage_fast": ("randomized", "leverage_fast", "holds", _LEVERAGE),
+    "countsketch": ("randomized", "countsketch", "holds", lambda n, d, nnz, sq: 3e-9 * nnz),
+    "zero (Thm 1)": ("randomized", "zero", "holds", lambda n, d, nnz, sq: 1e-9 * nnz),
+    # the planted fault of the tests' synthetic run (5 ns per token and nonzero), and
+    # the size the real calibration_cost measured (28 s at n = 4096: 1.6 ns)
+    "n·nnz fault": ("randomized", "calibration_cost", "fails",
+                    lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 5e-9 * n * nnz),
+    "n·nnz fault, measured size": ("randomized", "calibration_cost", "fails",
+                                   lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 1.6e-9 * n * nnz),
+    "2× slope along nnz": ("randomized", "calibration_cost", "fails",
+                           lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 36e-9 * nnz**2 / 1e6),
+    "svd": ("deterministic", "svd", "holds", lambda n, d, nnz, sq: 2e-9 * sq + 3e-11 * n**3),
+    "zero (Thm 2)": ("deterministic", "zero", "holds", lambda n, d, nnz, sq: 1e-9 * nnz),
+}  # fmt: skip
+
+
+def time_sweeps(experiments):
+    """{reducer: [(experiment, [dataset points])]} of the experiments named ``time_*``;
+    ``experiments`` as stored in a run's plan (name, datasets, reducers), no zipped axes."""
+    out = {}
+    for exp in experiments:
+        if not exp["name"].startswith("time_"):
+            continue
+        axes = {k: list(np.atleast_1d(exp["datasets"].get(k, 1.0))) for k in ("n", "d", "density")}
+        points = [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+        for reducer, _ in exp["reducers"]:
+            out.setdefault(reducer, []).append((exp["name"], points))
+    return out
+
+
+def synthetic_store(sweeps, law, rng, reducer="synthetic"):
+    """A cells frame of the law on the sweeps, with this store's noise, overhead, repeats."""
+    sigma = rng.uniform(*NOISE)
+    overhead = float(np.exp(rng.uniform(*np.log(OVERHEAD))))
+    repeats = int(rng.choice(REPEATS))
+    rows = []
+    for experiment, points in sweeps:
+        for p in points:
+            n, d, rho = float(p["n"]), float(p["d"]), float(p["density"])
+            nnz, sq = n * d * rho, d * (n * rho) ** 2
+            times = (law(n, d, nnz, sq) + overhead) * np.exp(sigma * rng.standard_normal(repeats))
+            rows.append({
+                "reducer": reducer, "experiment": experiment, "status": "ok", "m": 1024.0,
+                "dataset.family": "sparse" if rho < 1 else "gaussian", "dataset.n": n,
+                "dataset.d": d, "dataset.density": rho, "dataset.r": 0.05,
+                "stats.nnz": nnz, "stats.sum_nnz_col_sq": sq, "times": list(times),
+                "time_median": float(np.median(times)),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def simulate(experiments, laws=None, stores=200, seed=0):
+    """One row per law: its claim, expected verdict and the share of stores judged
+    fails / holds / inconclusive."""
+    sweeps = time_sweeps(experiments)
+    claims = {c.key: c for c in CLAIMS}
+    rows = []
+    for name in laws or LAWS:
+        key, reducer, expected, law = LAWS[name]
+        rng = np.random.default_rng([seed, list(LAWS).index(name)])
+        verdicts = [
+            time_part(claims[key], "synthetic", synthetic_store(sweeps[reducer], law, rng), None)[0]
+            for _ in range(stores)
+        ]
+        counts = pd.Series(verdicts).value_counts()
+        rows.append({"law": name, "claim": key, "expected": expected, "stores": stores,
+                     **{v: int(counts.get(v, 0)) for v in ("fails", "holds", "inconclusive")}})  # fmt: skip
+    return pd.DataFrame(rows)

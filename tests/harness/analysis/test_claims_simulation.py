@@ -1,0 +1,41 @@
+"""The time rule's power and false-alarm rate (attnbench.analysis.claims.simulation) on
+synthetic stores with the time sweeps' shapes of the paper preset: 150 stores in all,
+30 per law (the docstring of attnbench.analysis.claims.time gives 200 per law)."""
+
+import dataclasses
+
+import pytest
+
+from attnbench.analysis.claims.simulation import simulate, time_sweeps
+from attnbench.sweep.config import load_config
+
+STORES = 30
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return [dataclasses.asdict(e) for e in load_config("paper").experiments]
+
+
+def test_the_simulation_takes_the_preset_time_sweeps(plan):
+    sweeps = time_sweeps(plan)
+    assert {name for name, _ in sweeps["calibration_cost"]} == {
+        "time_vs_n", "time_vs_d", "time_vs_density"}  # fmt: skip
+    assert len(sweeps["svd"]) == 7
+
+
+@pytest.fixture(scope="module")
+def table(plan):
+    laws = ["n·nnz fault", "2× slope along nnz", "leverage_fast", "svd", "zero (Thm 2)"]
+    return simulate(plan, laws=laws, stores=STORES).set_index("law")
+
+
+def test_the_time_rule_has_power(table):
+    for law in ("n·nnz fault", "2× slope along nnz"):
+        assert table.loc[law, "fails"] >= 0.9 * STORES, table.to_string()
+
+
+def test_the_time_rule_rarely_fails_a_correct_law(table):
+    for law in ("leverage_fast", "svd", "zero (Thm 2)"):
+        assert table.loc[law, "fails"] <= 0.05 * STORES, table.to_string()
+        assert table.loc[law, "holds"] >= 0.6 * STORES, table.to_string()

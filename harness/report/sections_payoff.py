@@ -10,8 +10,8 @@ import math
 from attnbench.analysis import regime
 from attnbench.intervals import LEVEL
 from attnbench.report import regime_figures
+from attnbench.report.context import section
 from attnbench.report.render import Bullets, Paragraph
-from attnbench.report.sections import section
 from attnbench.report.tables import format_value as _g
 
 _MEANING = (

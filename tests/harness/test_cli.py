@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from _support import MISBEHAVING as PLUGIN
 from attnbench.cli import main
 
-TIMEOUT = 10  # seconds per cell; the hanging reducer sleeps 60
+TIMEOUT = 5  # seconds per cell; the hanging reducer sleeps 60
 
 CONFIG = f"""
 name = "cli"

@@ -264,8 +264,11 @@ def test_dask_faults_leave_one_row_per_cell(tmp_path, cache, cluster, scheduler)
     assert not any(Path(f"/proc/{pid}").exists() for pid in orphans)
 
 
-def test_unreachable_scheduler_fails_fast_and_clearly(tmp_path):
+def test_unreachable_scheduler_fails_fast_and_clearly(tmp_path, monkeypatch):
     require_dask()
+    from attnbench.sweep import executor_dask
+
+    monkeypatch.setattr(executor_dask, "CONNECT_TIMEOUT", 2)  # 10 s by default
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"

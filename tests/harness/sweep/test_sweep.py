@@ -65,7 +65,7 @@ def test_failures_crashes_and_timeouts_are_recorded(tmp_path, cache):
 
     load_plugin(PLUGIN)
     store = tmp_path / "s.sqlite"
-    run_id = api.run(config(bad, timeout=10, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
+    run_id = api.run(config(bad, timeout=5, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
     df = api.load_cells(store, run_id).set_index("reducer")
     assert df.loc["test_raises", "status"] == "failed"
     assert "this reducer always fails" in df.loc["test_raises", "error"]

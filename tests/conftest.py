@@ -62,12 +62,31 @@ def _xdist_groups(items):
     return groups
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def _suffix_group(item, group):
+    """Append ``@group`` to the node id, as xdist's loadgroup does: xdist 3.8 writes
+    ``item._nodeid``, which pytest 9.2 no longer reads (pytest-xdist issue 1386), so
+    the tests would be spread as if ungrouped.  Only used where xdist's own suffix is
+    missing; without pytest's structured id (another pytest) the tests stay ungrouped."""
+    try:
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
+    except (ImportError, AttributeError):
+        pass
+
+
+@pytest.hookimpl(wrapper=True)  # the markers go on before xdist's own hook reads them
 def pytest_collection_modifyitems(config, items):
-    if not hasattr(config, "workerinput"):
-        return  # not an xdist worker: nothing to group
-    groups = _xdist_groups(items)
-    for item in items:
-        group = groups.get(item.nodeid.split("::", 1)[0])
-        if group is not None and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group))
+    grouped = {}
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):  # set by xdist
+        groups = _xdist_groups(items)
+        for item in items:
+            group = groups.get(item.nodeid.split("::", 1)[0])
+            if group is not None and not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group(group))
+                grouped[item] = group
+    result = yield
+    for item, group in grouped.items():
+        if not item.nodeid.endswith(f"@{group}"):
+            _suffix_group(item, group)
+    return result

@@ -53,12 +53,15 @@ def _xdist_groups(items):
         if session or module_scoped:
             shared.add(module)
             find(module)
-        for name in session:
+        for name in sorted(session):
             parent[find(module)] = find(("fixture", name))
-    groups = {}
-    for module in shared:
-        root = find(module)
-        groups[module[1]] = root[1] if root[0] == "fixture" else root[1].replace("/", ".")
+    # Name each group the same way in every worker (sets iterate in a per-process order):
+    # after its first session fixture, else its module.
+    names = {}
+    for key in sorted(parent):
+        root = find(key)
+        names.setdefault(root, key[1] if key[0] == "fixture" else key[1].replace("/", "."))
+    groups = {module[1]: names[find(module)] for module in shared}
     return groups
 
 

@@ -58,7 +58,7 @@ def _dirty(ctx):
     )
 
 
-@section("Uncommitted changes", 1)
+@section("Uncommitted changes", -1)
 def dirty_section(ctx):
     text = _dirty(ctx)
     return [Alert(text)] if text else []

@@ -71,14 +71,13 @@ import pandas as pd
 from attnbench.analysis.claims.core import (
     OMEGAS,
     SLOPE_SLACK,
-    combine,
     ends,
     local_slope,
-    position,
     sweep_segments,
     variants,
 )
-from attnbench.analysis.fits import fit_model, model_stats
+from attnbench.analysis.claims.feasible import RATIO_DECADES, RATIO_STEP, search
+from attnbench.analysis.fits import fit_model, model_stats, term_matrix
 from attnbench.intervals import LEVEL
 from attnbench.paper import MIN_TIME_REPEATS, time_cells
 
@@ -97,6 +96,8 @@ PARAMETERS = {
     "min_time_repeats": MIN_TIME_REPEATS,
     "formats": list(FORMATS),
     "fitted_models": FITTED_MODELS,
+    "ratio_decades": RATIO_DECADES,
+    "ratio_step": RATIO_STEP,
 }
 
 
@@ -107,89 +108,95 @@ def input_format(cells):
     return pd.Series(np.where(sparse, "sparse", "dense"), index=cells.index)
 
 
-def _model_slope(predicted, segment, x):
-    (x_low, low), (x_high, high) = ends(segment, predicted, x)
-    return (np.mean(np.log(np.concatenate(high))) - np.mean(np.log(np.concatenate(low)))) / (
-        x_high - x_low
-    )
-
-
-def _format_jobs(claim, reducer, part, zipped):
-    """(segment, predicted times per ω, the group) of one variant, per input format, and
-    the count of cells left out as overhead-dominated."""
-    jobs, left_out = [], 0
-    for _, group in part.groupby(input_format(part), sort=True):
+def _groups(claim, reducer, part, zipped):
+    """(format, cells, judged segments) per input format of one variant, and the count of
+    cells left out as overhead-dominated."""
+    groups, left_out = [], 0
+    for fmt, group in part.groupby(input_format(part), sort=True):
         model = FITTED_MODELS.get(claim.key, claim.time_model)
-        fits = {w: fit_model(group, model, w, reducer=reducer) for w in OMEGAS}
-        overhead = max((f.overhead for f in fits.values() if np.isfinite(f.overhead)), default=0)
+        fits = [fit_model(group, model, w, reducer=reducer) for w in OMEGAS]
+        overhead = max((f.overhead for f in fits if np.isfinite(f.overhead)), default=0)
         keep = group["time_median"] >= OVERHEAD_FLOOR * overhead
         left_out += int((~keep).sum())
-        predicted = {w: pd.Series(f.predict(group), index=group.index) for w, f in fits.items()}
-        jobs += [
-            (segment, predicted, group)
-            for segment in sweep_segments(group, zipped, TOP_DOUBLINGS, keep=keep)
-        ]
-    return jobs, left_out
+        segments = sweep_segments(group, zipped, TOP_DOUBLINGS, keep=keep)
+        if segments:
+            groups.append((fmt, group, segments))
+    return groups, left_out
+
+
+def _search(claim, group, segments, measured, omega):
+    """:func:`.feasible.search` of the claimed model at ω over one group's segments."""
+    cells = pd.Index(sorted({i for s in segments for i in (*s.low, *s.high)}))
+    terms = term_matrix(group.loc[cells], FITTED_MODELS.get(claim.key, claim.time_model), omega)
+    x = model_stats(group)
+    ends = [
+        (cells.get_indexer(s.low), cells.get_indexer(s.high),
+         float(np.mean(np.log(x[s.axis][s.high])) - np.mean(np.log(x[s.axis][s.low]))))
+        for s in segments
+    ]  # fmt: skip
+    return search(terms, ends, measured, MAX_CI_WIDTH)
 
 
 def time_rows(claim, reducer, cells, facts):
-    """(one row per judged segment of the reducer's dedicated time sweeps, the number of
-    cells left out as overhead-dominated)."""
+    """(one row per judged segment of the reducer's dedicated time sweeps, the searches
+    (one ((variant, input format), {ω: Search}) per group), the number of cells left out as
+    overhead-dominated)."""
     zipped = facts.zipped_axes() if facts else None
-    jobs, left_out = [], 0
+    groups, left_out = [], 0
     for variant, part in variants(time_cells(cells)):
-        found, dropped = _format_jobs(claim, reducer, part, zipped)
-        jobs += [(variant, *job) for job in found]
+        found, dropped = _groups(claim, reducer, part, zipped)
+        groups += [(variant, *g) for g in found]
         left_out += dropped
-    level = 1 - (1 - LEVEL) / max(len(jobs), 1)
-    rows = []
-    for variant, segment, predicted, group in jobs:
-        x = model_stats(group)[segment.axis]
-        slope, low, high = local_slope(*ends(segment, group["times"], x), level=level)
-        models = [_model_slope(predicted[w], segment, x) for w in OMEGAS]
-        positions = tuple(_position(slope, low, high, model) for model in models)
-        rows.append(
-            {
-                "claim": claim.key,
-                "reducer": reducer,
-                "variant": variant,
-                "axis": segment.label,
-                "line": segment.line,
-                "x_low": segment.x_low,
-                "x_high": segment.x_high,
-                "slope": slope,
-                "ci_low": low,
-                "ci_high": high,
-                **{f"model ω={w:g}": model for w, model in zip(OMEGAS, models)},
-                "verdict": " / ".join(p or "model unknown" for p in positions),
-                "positions": positions,
-            }
-        )
-    return rows, left_out
+    level = 1 - (1 - LEVEL) / max(sum(len(g[-1]) for g in groups), 1)
+    rows, searches = [], []
+    for variant, fmt, group, segments in groups:
+        x = model_stats(group)
+        measured = [
+            local_slope(*ends(s, group["times"], x[s.axis]), level=level) for s in segments
+        ]
+        found = {w: _search(claim, group, segments, measured, w) for w in OMEGAS}
+        searches.append(((variant, fmt), found))
+        for i, (s, (slope, low, high)) in enumerate(zip(segments, measured)):
+            positions = tuple(found[w].positions[i] for w in OMEGAS)
+            rows.append(
+                {
+                    "claim": claim.key,
+                    "reducer": reducer,
+                    "variant": variant,
+                    "format": fmt,
+                    "axis": s.label,
+                    "line": s.line,
+                    "x_low": s.x_low,
+                    "x_high": s.x_high,
+                    "slope": slope,
+                    "ci_low": low,
+                    "ci_high": high,
+                    **{f"model ω={w:g}": found[w].slopes[i] for w in OMEGAS},
+                    "verdict": " / ".join(p or "model unknown" for p in positions),
+                    "positions": positions,
+                }
+            )
+    return rows, searches, left_out
 
 
-def _position(slope, low, high, model):
-    """above / below / straddles (:func:`.core.position`); a straddling interval at most
-    MAX_CI_WIDTH wide whose slope is at most model + SLOPE_SLACK is ``consistent``."""
-    where = position(low, high, model)
-    if where == "straddles" and slope <= model + SLOPE_SLACK and high - low <= MAX_CI_WIDTH:
-        return "consistent"
-    return where
+def omega_verdicts(searches):
+    """{ω: verdict at that ω (None: untestable)}: fails when some group (variant, input
+    format) fails, holds when every group holds, else inconclusive."""
+    out = {}
+    for w in OMEGAS:
+        found = [s[w].verdict for _, s in searches]
+        if not found or None in found:
+            out[w] = None
+        elif "fails" in found:
+            out[w] = "fails"
+        else:
+            out[w] = "holds" if all(v == "holds" for v in found) else "inconclusive"
+    return out
 
 
-def omega_verdicts(rows):
-    """{ω: verdict at that ω (None: untestable)} from the judged segments."""
-    def as_below(p):
-        return "below" if p == "consistent" else p
-
-    return {
-        w: combine([as_below(r["positions"][i]) for r in rows]) for i, w in enumerate(OMEGAS)
-    }
-
-
-def time_verdict(rows):
+def time_verdict(searches):
     """The time part's verdict: holds at either ω, fails at both, else inconclusive."""
-    tested = {w: v for w, v in omega_verdicts(rows).items() if v is not None}
+    tested = {w: v for w, v in omega_verdicts(searches).items() if v is not None}
     if not tested:
         return "not tested"
     if "holds" in tested.values():
@@ -199,7 +206,7 @@ def time_verdict(rows):
 
 def time_part(claim, reducer, cells, facts):
     """(verdict, what was measured, segment rows) of the time part."""
-    rows, left_out = time_rows(claim, reducer, cells, facts)
+    rows, searches, left_out = time_rows(claim, reducer, cells, facts)
     if not rows:
         kept = len(time_cells(cells))
         return (
@@ -212,8 +219,10 @@ def time_part(claim, reducer, cells, facts):
             rows,
         )
     per_omega = ", ".join(
-        f"{v or 'untested'} at ω={w:g} ({_steepest(rows, w)})"
-        for w, v in omega_verdicts(rows).items()
+        f"{v or 'untested'} at ω={w:g} ("
+        + "; ".join(_closest(rows, g, found[w], w) for g, found in searches)
+        + ")"
+        for w, v in omega_verdicts(searches).items()
     )
     lines = len({(r["variant"], r["axis"], r["line"]) for r in rows})
     overhead = (
@@ -222,18 +231,24 @@ def time_part(claim, reducer, cells, facts):
         else ""
     )
     text = f"{per_omega}; {len(rows)} local slopes on {lines} sweep lines{overhead}"
-    return time_verdict(rows), text, rows
+    return time_verdict(searches), text, rows
 
 
-def _steepest(rows, omega):
-    """The segment whose measured slope most exceeds the fitted model's, as text."""
+def _closest(rows, group, found, omega):
+    """The candidate reported for one group (the witness, or the closest to one) and the
+    segment whose measured slope most exceeds its model slope, as text."""
+    variant, fmt = group
+    mine = [r for r in rows if (r["variant"], r["format"]) == group]
+    where = f"{fmt}{', ' + variant if variant else ''}"
+    if found.verdict is None:
+        return f"{where}: model unknown, a dataset statistic is missing"
+    kind = "witness" if found.verdict == "holds" else "closest"
     model = f"model ω={omega:g}"
-    finite = [r for r in rows if np.isfinite(r[model])]
-    if not finite:
-        return "model unknown: a dataset statistic is missing"
-    r = max(finite, key=lambda r: r["slope"] - r[model])
+    r = max(mine, key=lambda r: r["slope"] - r[model])
+    constants = found.constants_text()
     return (
-        f"steepest against the model: {r['axis']}, {r['line']}, {r['x_low']:.4g}→"
-        f"{r['x_high']:.4g}: {r['slope']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}] vs "
-        f"{r[model]:.2f}"
+        f"{where}: {kind} of {found.candidates} candidate constants"
+        f"{' ' + constants if constants else ''}, steepest against it: {r['axis']}, "
+        f"{r['line']}, {r['x_low']:.4g}→{r['x_high']:.4g}: {r['slope']:.2f} "
+        f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}] vs {r[model]:.2f}"
     )

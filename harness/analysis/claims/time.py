@@ -1,66 +1,79 @@
-"""Time rule v3: the claimed cost model, fitted per input format, against the measured
-local slopes of the dedicated time sweeps, with the per-call overhead left out.
+"""Time rule v3: the measured local slopes of the dedicated time sweeps against the
+claimed cost model, judged over every choice of its constants (an upper bound says that
+SOME constants of its form bound the growth), per input format, with the per-call
+overhead left out.
 
 Cells.  Only dedicated time sweeps count: cells with at least MIN_TIME_REPEATS stored
 repeats, run alone (concurrency 1); accuracy cells (one repeat) never do.
 
-Fit per input format.  The claimed model (a·nnz + b·n^ω for Thm 1, a·min(Σ nnz(X_i)²,
-d·n^(ω−1)) + b·n^(ω+1) + c·nnz for Thm 2: reading X once is within both of its terms,
-and without it a reducer that only reads X is judged against a model that cannot
-follow it) plus a per-call overhead c0 is fitted by NNLS
-(:func:`attnbench.analysis.fits.fit_model`) on the reducer's time cells of one input
-format at a time: dense X (every entry stored) and sparse X.  One pair of constants for
-both (v2) cannot fit a reducer whose dense and sparse code paths differ by a constant
-factor, and flagged correct reducers for it.  Within a format the sweeps along n, d and
-nnz share the constants: that is what refutes a cost of O(n·nnz(X)), whose slope along
-any single axis stays under the bound's exponent (2 along n, below n^ω; 1 along d and
-nnz, like nnz(X)), but which no one pair (a, b) follows along n *and* d.
+The model.  a·nnz + b·n^ω for Thm 1; a·min(Σ nnz(X_i)², d·n^(ω−1)) + b·n^(ω+1) + c·nnz
+for Thm 2 (reading X once is within both of its terms, and without it a reducer that
+only reads X is judged against a model that cannot follow it), a, b, c ≥ 0.
 
-Per-call overhead.  A cell whose median time is below OVERHEAD_FLOOR times the larger
-of the two fitted overheads c0 (ω = 2.373 and 3) measures the call, not the algorithm
-(the interpreter, allocation, a copy of small X): its slope says nothing about the
-bound, and it is left out of every judged segment (the part says how many were).
+Per input format.  Dense X (every entry stored) and sparse X are judged apart, each with
+its own constants: a reducer whose dense and sparse code paths differ by a constant
+factor is not judged against one pair for both (v2 flagged correct reducers for it).
+Within a format the sweeps along n, d and nnz share the constants: that is what refutes
+a cost of O(n·nnz(X)), whose slope along any single axis stays under the bound's
+exponent (2 along n, below n^ω; 1 along d and nnz, like nnz(X)), but which no one choice
+of constants follows along n *and* d.
+
+Per-call overhead.  The model plus an overhead c0 is fitted by NNLS
+(:func:`attnbench.analysis.fits.fit_model`) on the format's cells, at ω = 2.373 and 3,
+only to estimate c0: a cell whose median time is below OVERHEAD_FLOOR times the larger
+of the two c0 measures the call, not the algorithm (the interpreter, allocation, a copy
+of small X), and is left out of every judged segment (the part says how many were).
 
 Segments.  Along every swept axis (n, d, nnz) and every line of a sweep (the other
 coordinates fixed), the local log-log slope over each of the top TOP_DOUBLINGS doublings
-(from the largest x down to the largest x at most half of it, and once more) among the
-cells kept, with a bootstrap interval (repeats within cells, cells within each x;
-Bonferroni over the reducer's segments).  Each is compared with the fitted model's local
-slope over the same segment: ``above`` when the interval's low end exceeds it +
-SLOPE_SLACK, ``below`` when the high end does not, ``consistent`` when the interval
-straddles it but is at most MAX_CI_WIDTH wide and the slope itself is not above (five
-repeats at 3 % noise give an interval about ±0.13 wide on one doubling: a reducer that
-follows the model exactly would otherwise straddle as often as not), ``straddles``
-otherwise.
+(from the largest x down to the largest x at most half of it, and on) among the cells
+kept, with a bootstrap interval (repeats within cells, cells within each x; Bonferroni
+over the reducer's segments).
 
-What "fails" means.  At one ω the part fails when some segment is above: the measured
-time grows faster, beyond the bootstrap interval and the polylog slack, than the
-claimed model with the constants that best fit this reducer on this input format; it
-holds when every segment is below.  The claim's time part holds when it holds at either
-ω (2.373 is the paper's, 3 what dense BLAS does), fails when it fails at both: then no
-constants of the claimed form, at either ω, follow the measured growth.  Otherwise
-(a segment straddles: wide, or centred above) it is inconclusive.  A consistent
-segment counts as below.
+The search (:mod:`.feasible`).  A model's local slope over a segment depends only on the
+ratios of its constants (b/a, c/a): every ratio on a log grid, 10^-12 to 10^12 in
+quarter decades on terms normalised by their geometric mean (97 candidates for Thm 1,
+97² for Thm 2), is a candidate.  Each candidate classifies every segment against its
+model slope: ``above`` when the interval's low end exceeds it + SLOPE_SLACK, ``below``
+when the high end does not, ``consistent`` when the interval straddles it but is at most
+MAX_CI_WIDTH wide and the slope itself is not above, ``straddles`` otherwise.  A
+candidate none of whose segments is above or straddles is a *witness*.  (c0 is not
+searched: adding it lowers every segment's model slope at once, so it never makes a
+witness nor removes an ``above``.)
+
+What "fails" means.  At one ω and in one format the part fails when EVERY candidate
+has some segment above: no constants of the claimed form follow the measured growth at
+the top of every sweep line, beyond the bootstrap interval and the polylog slack; it
+holds when some candidate is a witness; otherwise inconclusive.  At one ω the part
+fails when some format fails and holds when every format holds.  The claim's time part
+holds when it holds at either ω (2.373 is the paper's, 3 what dense BLAS does), fails
+when it fails at both, else is inconclusive.  The text names, per format, the witness
+(or, when there is none, the candidate with the smallest worst excess of a low end over
+its model slope + SLOPE_SLACK) with its constants' ratios and the segment steepest
+against it; the segment table shows that candidate's model slopes.
 
 The constants, chosen before any run by :mod:`attnbench.analysis.claims.simulation`
 (``scripts/claims_simulation.py paper 200``) on synthetic cost laws with the sweep
 shapes of the paper preset's seven time experiments, 200 stores per law, lognormal
 noise of 3-6 % per repeat, 5 repeats, a per-call overhead of 0.1-3 ms: with
-SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 2, OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
+SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3, OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
 
-- power: ``fails`` on the planted O(n·nnz(X)) fault (5 ns per token and nonzero, the
-  tests' synthetic run) in 200/200 stores (1.00); at the size the real
-  calibration_cost measured (1.6 ns: 28 s at n = 4096) in 171/200 (0.86); on a 2× slope
+- power: ``fails`` on the planted O(n·nnz(X)) fault in 200/200 stores (1.00) both at
+  the tests' size (5 ns per token and nonzero) and at the size the real calibration_cost
+  measured (1.6 ns: 28 s at n = 4096; 0.86 under the single NNLS fit); on a 2× slope
   along nnz (a·nnz²/10⁶) in 200/200 (1.00);
-- false alarms: ``fails`` on a correct law in 0/200 (leverage_fast, countsketch, zero
-  under Thm 1; zero under Thm 2) and 4/200 (svd under Thm 2): 4/1000 in all (0.004);
-  ``holds`` in 161, 190, 192, 191 and 155 of 200 (the rest inconclusive).
+- false alarms: ``fails`` on a correct law in 0/200 for each of leverage_fast,
+  countsketch, osnap (1 ns·nnz·log₂ n on leverage_fast's sweeps), zero under Thm 1; svd
+  (2 ns·Σ nnz(X_i)² + 0.03 ns·n³), svd of the measured shape (0.016 ns·Σ nnz(X_i)² +
+  0.5 ns·n³: the eigh dominates), zero under Thm 2: 0/1600 in all;
+- ``holds`` in 150, 190, 91, 192, 160, 178 and 191 of 200 (the rest inconclusive:
+  osnap's cells at small n lie near the overhead, and their intervals straddle).
 
-TOP_DOUBLINGS = 3 would catch the measured-size fault every time, but fails svd's
-correct law in a fifth of the stores (its lower doublings are set by the eigensolver's
-and the Gram's crossover, not by the model's constants).  tests/harness/analysis/
-test_claims_simulation.py asserts power >= 0.9 and false alarms <= 0.05 on 30 stores
-per law.
+TOP_DOUBLINGS = 2 (v3's single NNLS fit used 2) loses the planted fault: along n and d
+the two top doublings leave room for a crossover of a·nnz and b·n^ω that follows
+n·nnz(X) within the slack (0 of 10 stores fail); a third doubling along d, at
+n = 1024, pins b/a.  tests/harness/analysis/test_claims_simulation.py asserts power and
+false alarms on 30 stores per law.
 """
 
 from __future__ import annotations
@@ -81,7 +94,7 @@ from attnbench.analysis.fits import fit_model, model_stats, term_matrix
 from attnbench.intervals import LEVEL
 from attnbench.paper import MIN_TIME_REPEATS, time_cells
 
-TOP_DOUBLINGS = 2
+TOP_DOUBLINGS = 3
 OVERHEAD_FLOOR = 4.0  # a cell under 4 x the fitted per-call overhead measures the call
 MAX_CI_WIDTH = 0.5  # a straddling interval narrower than this, centred below, is consistent
 FORMATS = ("dense", "sparse")

@@ -7,8 +7,8 @@ Cells.  Only dedicated time sweeps count: cells with at least MIN_TIME_REPEATS s
 repeats, run alone (concurrency 1); accuracy cells (one repeat) never do.
 
 The model.  a·nnz + b·n^ω for Thm 1; a·min(Σ nnz(X_i)², d·n^(ω−1)) + b·n^(ω+1) + c·nnz
-for Thm 2 (reading X once is within both of its terms, and without it a reducer that
-only reads X is judged against a model that cannot follow it), a, b, c ≥ 0.
+for Thm 2 (reading X once is within both of its terms; under the search it only adds
+candidates, v3's single fit needed it to follow a reducer that only reads X), a, b, c ≥ 0.
 
 Per input format.  Dense X (every entry stored) and sparse X are judged apart, each with
 its own constants: a reducer whose dense and sparse code paths differ by a constant

@@ -22,9 +22,13 @@ run: $(BIN)/.installed
 # The test suite, then the mutation check (each planted fault in tests/mutations.toml
 # must turn a test red) and the benchmark smoke checks (asv check, a dry asv run, the
 # microbenchmarks once) so that neither the tests nor the benchmarks can rot.
+# pytest runs on every core (pytest-xdist); tests sharing a costly fixture stay on one
+# worker (tests/conftest.py), and the mutations run one per core too.  `make test JOBS=1`
+# runs one thing at a time.
+JOBS ?= auto
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
-	$(BIN)/python scripts/mutation-check
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python scripts/mutation-check --jobs $(JOBS)
 	PYTHON=$(BIN)/python scripts/ci-benchmarks
 
 clean:

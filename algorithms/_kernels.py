@@ -33,6 +33,9 @@ import math
 import numba
 import numpy as np
 import scipy.sparse as sp
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from attnbench.algorithms._normals import splitmix64
 
@@ -42,7 +45,7 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 MAX_COLUMNS = 2**31  # span_b <= 2m < 2^32 keeps the multiply-shift within 64 bits
 Y_TILE_BYTES = 2**19  # rows of Y (CSR norms: columns of the product) that stay in L2
 COLUMN_BLOCK = 4096  # dense columns per BLAS product in column_norms_after
-ROW_PAD = 24  # doubles added to each buffered row of Y in _embed_rows (see there)
+ROWS = 8  # rows of C-ordered X per pass in _embed_rows: one 64-byte vector per nonzero
 
 
 @numba.njit(inline="always")
@@ -85,40 +88,78 @@ def embedding_codes(key, d, m, s):
     return codes
 
 
+@intrinsic
+def _add_scaled(typingctx, buf, base, scale, values):
+    """buf[base : base + k] += scale * values for a k-tuple of float64, as one k-wide vector
+    multiply and add: the same two roundings per entry as the scalar loop."""
+    width = values.count
+
+    def codegen(context, builder, signature, args):
+        array, start, factor, terms = args
+        vector = ir.VectorType(ir.DoubleType(), width)
+        lane = ir.IntType(32)
+        packed = ir.Constant(vector, ir.Undefined)
+        for r in range(width):
+            packed = builder.insert_element(packed, builder.extract_value(terms, r), lane(r))
+        splat = builder.insert_element(ir.Constant(vector, ir.Undefined), factor, lane(0))
+        splat = builder.shuffle_vector(
+            splat, ir.Constant(vector, ir.Undefined), ir.Constant(ir.VectorType(lane, width), [0] * width)
+        )
+        data = context.make_array(signature.args[0])(context, builder, array).data
+        pointer = builder.bitcast(builder.gep(data, [start]), vector.as_pointer())
+        total = builder.fadd(builder.load(pointer, align=8), builder.fmul(splat, packed))
+        builder.store(total, pointer, align=8)
+        return context.get_dummy_value()
+
+    return types.none(buf, types.intp, types.float64, values), codegen
+
+
 @_jit
 def _embed_rows(X, codes, table, Y):
-    """Row-major X (n x d, C order): Y (n x m) += X S, four rows of X per pass over S.
+    """Row-major X (n x d, C order): Y (n x m) = X S, ROWS rows of X per pass over S.
 
-    The four rows of Y are accumulated in a buffer whose row stride is not a multiple of
-    4 KiB: with m a power of two, a load from one row would otherwise be taken for a
-    reload of the store just made to the row above (4K aliasing), which halves the speed.
+    The ROWS rows of Y are accumulated transposed, in an m x ROWS buffer (128 KiB at
+    m = 2048, in L2) aligned to 64 bytes, so each nonzero of S is one cache line and one
+    vector multiply-add for all ROWS rows, instead of ROWS scattered scalar updates; the
+    buffer is then transposed into Y.  Rows left over (n mod ROWS) go one at a time.
+    Returns the sum of Y's entries (finite if X is, barring overflow): a probe for NaN
+    and infinity in X that costs no pass of its own.
     """
     n, d = X.shape
     m, s = Y.shape[1], codes.shape[1]
-    rows = np.zeros((4, m + ROW_PAD))
-    y0, y1, y2, y3 = rows[0], rows[1], rows[2], rows[3]
-    for i in range(0, n - 3, 4):
-        rows[:] = 0.0
+    raw = np.empty(m * ROWS + ROWS)
+    skip = (-(raw.ctypes.data // 8)) % ROWS
+    buf = raw[skip : skip + m * ROWS]
+    sums = np.zeros(ROWS)
+    for i in range(0, n - ROWS + 1, ROWS):
+        buf[:] = 0.0
         x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+        x4, x5, x6, x7 = X[i + 4], X[i + 5], X[i + 6], X[i + 7]
         for j in range(d):
-            a0, a1 = np.float64(x0[j]), np.float64(x1[j])
-            a2, a3 = np.float64(x2[j]), np.float64(x3[j])
+            column = (
+                np.float64(x0[j]), np.float64(x1[j]), np.float64(x2[j]), np.float64(x3[j]),
+                np.float64(x4[j]), np.float64(x5[j]), np.float64(x6[j]), np.float64(x7[j]),
+            )  # fmt: skip
             for b in range(s):
                 code = codes[j, b]
-                sign = table[code & 1]
-                c = code >> 1
-                y0[c] += sign * a0
-                y1[c] += sign * a1
-                y2[c] += sign * a2
-                y3[c] += sign * a3
-        for r in range(4):
-            Y[i + r] = rows[r, :m]
-    for i in range(n - n % 4, n):
+                _add_scaled(buf, np.intp(code >> 1) * ROWS, table[code & 1], column)
+        y0, y1, y2, y3 = Y[i], Y[i + 1], Y[i + 2], Y[i + 3]
+        y4, y5, y6, y7 = Y[i + 4], Y[i + 5], Y[i + 6], Y[i + 7]
+        for c in range(m):
+            t = buf[c * ROWS : c * ROWS + ROWS]
+            y0[c], y1[c], y2[c], y3[c] = t[0], t[1], t[2], t[3]
+            y4[c], y5[c], y6[c], y7[c] = t[4], t[5], t[6], t[7]
+            for r in range(ROWS):
+                sums[r] += t[r]
+    for i in range(n - n % ROWS, n):
         x, y = X[i], Y[i]
+        y[:] = 0.0
         for j in range(d):
             a = np.float64(x[j])
             for b in range(s):
                 y[codes[j, b] >> 1] += table[codes[j, b] & 1] * a
+        sums[0] += y.sum()
+    return sums.sum()
 
 
 @_jit
@@ -136,14 +177,29 @@ def _embed_columns(Xt, codes, table, Yt):
 
 @_jit
 def _embed_csr(indptr, indices, data, key, s, starts, table, Y):
-    """CSR X: Y (n x m) += X S, row by row (a row of Y stays in cache), hashing each entry."""
+    """CSR X: Y (n x m) = X S, row by row.  Each row of Y is zeroed just before its
+    scatter (it is then in L1), and the codes of a row's entries are hashed first, in a
+    loop of their own that vectorises: O(s nnz(X)) hashes, nothing d-sized.  Returns the
+    sum of X's stored values, a probe for NaN and infinity (see _embed_rows)."""
+    longest = 0
+    for i in range(Y.shape[0]):
+        longest = max(longest, indptr[i + 1] - indptr[i])
+    row_codes = np.empty(s * longest, dtype=np.uint64)
+    total = 0.0
     for i in range(Y.shape[0]):
         y = Y[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            x = np.float64(data[p])
+        y[:] = 0.0
+        first, count = indptr[i], indptr[i + 1] - indptr[i]
+        for b in range(s):
+            for q in range(count):
+                row_codes[b * count + q] = _code(key, indices[first + q], b, s, starts)
+        for q in range(count):
+            x = np.float64(data[first + q])
+            total += x
             for b in range(s):
-                code = _code(key, indices[p], b, s, starts)
+                code = row_codes[b * count + q]
                 y[code >> 1] += table[code & 1] * x
+    return total
 
 
 @_jit
@@ -175,29 +231,42 @@ def apply_sparse_embedding(X, key, m, s):
 
     X is a validated float32/float64 ndarray (any layout) or CSR/CSC/COO matrix.
     """
+    return embed_with_probe(X, key, m, s)[0]
+
+
+def embed_with_probe(X, key, m, s):
+    """(Y, probe): Y = X S as in ``apply_sparse_embedding``, and a float that is finite
+    whenever X is (barring overflow), NaN or infinite when X has a NaN or an infinity:
+    the sum of Y's entries, or of X's stored values for CSR, computed in the kernel's pass
+    (NaN when there is no pass, so that the caller validates X itself)."""
     n, d = X.shape
     if m == 0 or s == 0:
-        return np.zeros((n, m))
+        return np.zeros((n, m)), math.nan  # no pass over X: nothing probed
     table = np.array([1.0, -1.0]) / math.sqrt(s)
     if sp.issparse(X):
         X = canonical_sparse(X)
         check_embedding_shape(m, s)
         key, starts = np.uint64(key), block_starts(m, s)
         if X.format == "csr":
-            Y = np.zeros((n, m))
-            _embed_csr(X.indptr, X.indices, X.data, key, s, starts, table, Y)
-            return Y
+            Y = np.empty((n, m))
+            probe = _embed_csr(X.indptr, X.indices, X.data, key, s, starts, table, Y)
+            return Y, probe
         Yt = np.zeros((m, n))
         _embed_csc(X.indptr, X.indices, X.data, key, s, starts, table, Yt)
-        return Yt.T
+        return Yt.T, _probe(X.data if X.data.size < Yt.size else Yt)
     codes = embedding_codes(key, d, m, s)
     if X.flags.f_contiguous and not X.flags.c_contiguous:
         Yt = np.zeros((m, n))
         _embed_columns(X.T, codes, table, Yt)
-        return Yt.T
-    Y = np.zeros((n, m))
-    _embed_rows(np.ascontiguousarray(X), codes, table, Y)
-    return Y
+        return Yt.T, _probe(Yt)
+    Y = np.empty((n, m))
+    probe = _embed_rows(np.ascontiguousarray(X), codes, table, Y)
+    return Y, probe
+
+
+def _probe(values):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return values.sum() if values.size else 0.0
 
 
 @_jit

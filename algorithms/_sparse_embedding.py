@@ -25,8 +25,8 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from attnbench.algorithms._kernels import (
-    apply_sparse_embedding,
     check_embedding_shape,
+    embed_with_probe,
     embedding_codes,
 )
 from attnbench.algorithms.base import ProjectionReducer, as_dense_output
@@ -54,14 +54,10 @@ def embedding_matrix(key, d, m, s):
 
 def embed_checked(X, key, m, s):
     """Y = X S for X validated with ``check_finite=False``: a NaN or infinity in X makes
-    Y non-finite, and then X is validated in full, which raises the usual error.  Sparse X
-    with fewer stored values than Y has is probed through its values instead (a sum is
-    finite only if every term is)."""
-    Y = apply_sparse_embedding(X, key, m, s)
-    probe = X.data if sp.issparse(X) and X.data.size < Y.size else Y
-    with np.errstate(over="ignore", invalid="ignore"):
-        finite = probe.size > 0 and np.isfinite(probe.sum())
-    if not finite:
+    the kernel's probe (a sum of Y's entries or of X's stored values: finite only if every
+    term is) non-finite, and then X is validated in full, which raises the usual error."""
+    Y, probe = embed_with_probe(X, key, m, s)
+    if not np.isfinite(probe):
         check_matrix(X)
     return Y
 

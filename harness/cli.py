@@ -368,7 +368,9 @@ def report(run, store, out):
     help="baseline reducers, comma-separated or repeated (default: zero, svd, gaussian, "
     "countsketch, uniform, leverage_exact and the paper's reducers where registered)",
 )
-@click.option("--preset", default="quick", show_default=True, help="preset name or TOML file")
+@click.option(
+    "--preset", default="compare", show_default=True, help="preset name or TOML file"
+)
 @STORE_OPTION
 @click.option(
     "--out", type=click.Path(file_okay=False), help="tables folder (default: next to the store)"

@@ -2,6 +2,7 @@
 frames, the command line in a fresh interpreter, and pages opened in headless Chromium."""
 
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -154,6 +155,58 @@ TINY_COMPARE = textwrap.dedent(
     n_components = [64, 128, 256]
     """
 )
+
+
+# --- sweep configs ---------------------------------------------------------------------------
+
+
+def toml_value(value):
+    """``value`` (bool, number, string, list, dict) as a TOML value; dicts inline."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string: the same escapes
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return "[" + ", ".join(toml_value(v) for v in value) + "]"
+
+
+def experiment_toml(reducers=None, *, name="e", settings=None, **datasets):
+    """One ``[[experiment]]`` table: ``datasets`` over the defaults family = "gaussian",
+    n = 8, d = 64 (None drops a key); ``reducers`` {name: {parameter: value or values}};
+    ``settings`` the experiment's own settings; ``all_reducers=True`` passes through."""
+    lines = ["[[experiment]]", f"name = {toml_value(name)}"]
+    if "all_reducers" in datasets:
+        lines.append(f"all_reducers = {toml_value(datasets.pop('all_reducers'))}")
+    if settings:
+        lines.append(f"settings = {toml_value(settings)}")
+    lines.append("[experiment.datasets]")
+    for key, value in ({"family": "gaussian", "n": 8, "d": 64} | datasets).items():
+        if value is not None:
+            lines.append(f"{key} = {toml_value(value)}")
+    for reducer, params in (reducers or {}).items():
+        lines.append(f"[experiment.reducers.{reducer}]")
+        lines += [f"{key} = {toml_value(value)}" for key, value in (params or {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def sweep_toml(reducers=None, *, name="test", settings=None, experiments=(), **experiment):
+    """The TOML text of a sweep called ``name`` with the run ``settings`` and one
+    experiment (experiment_toml's arguments), then the ``experiments`` given as text."""
+    lines = [f"name = {toml_value(name)}"]
+    if settings:
+        lines += ["[settings]", *(f"{k} = {toml_value(v)}" for k, v in settings.items())]
+    head = "\n".join(lines) + "\n"
+    return head + experiment_toml(reducers, **experiment) + "".join(experiments)
+
+
+def sweep_config(reducers=None, **options):
+    """sweep_toml(...) parsed: the SweepConfig (its ``text`` is the TOML)."""
+    from attnbench.sweep.config import parse_config
+
+    return parse_config(sweep_toml(reducers, **options), f"{options.get('name', 'test')}.toml")
 
 
 def comparison_cells(rows, dataset="k", family="f", seed=0, r=0.05):

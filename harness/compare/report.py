@@ -20,8 +20,8 @@ from pathlib import Path
 from attnbench.compare.stats import MIN_SEEDS, TIE, ratio_text, verdict_display
 from attnbench.intervals import LEVEL
 from attnbench.report import figures, tables
+from attnbench.report.context import ReportContext, run_bullets
 from attnbench.report.render import Code, Document, Paragraph, render_html, render_markdown
-from attnbench.report.sections import ReportContext, run_bullets
 
 _METHOD = (
     "Ratios are candidate / baseline on the same datasets (the same X), so below 1 favours "

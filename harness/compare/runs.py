@@ -87,7 +87,7 @@ def _accepts(name, param):
     return param in algorithms.get_reducer_class(name)._get_param_names()
 
 
-def comparison_config(candidate, baselines, preset="quick", seeds=None):
+def comparison_config(candidate, baselines, preset="compare", seeds=None):
     """The preset's experiments restricted to the candidate and the baselines, as a
     SweepConfig built from the preset's (nothing is written as TOML).
 
@@ -244,7 +244,7 @@ def _baselines(baselines, candidate):
 def compare(
     candidate,
     baselines=None,
-    preset="quick",
+    preset="compare",
     store=DEFAULT_STORE,
     *,
     seeds=None,

@@ -2,7 +2,8 @@
 and HTML.  :func:`report` writes the report of a run in a store; :func:`build_report`
 writes it from cells and run info already read."""
 
-from attnbench.report import sections_payoff  # noqa: F401  (registers its sections)
-from attnbench.report.sections import build_report, report
+# the section modules register their sections on import
+from attnbench.report import sections, sections_beyond, sections_payoff  # noqa: F401
+from attnbench.report.context import build_report, report
 
 __all__ = ["build_report", "report"]

@@ -1,162 +1,31 @@
-"""``attnbench report``: a self-contained report folder from a stored run.
-
-    OUT/index.html  one page with no network access: inline CSS, no scripts, images by
-                    relative path; every text from the run is HTML-escaped
-    OUT/REPORT.md   the same content, for a repository
-    OUT/figures/    one PNG and one SVG per figure (matplotlib, Agg)
-    OUT/tables/     one Markdown, LaTeX and CSV file per table (the CSV keeps the store's
-                    full precision; Markdown, LaTeX and HTML show 4 significant digits)
-
-A report is a list of sections.  A section is a function of the :class:`ReportContext`
-that returns blocks (:mod:`attnbench.report.render`), registered in order with
-``@section(title, order)``; an empty list leaves the section out.  Adding a section is
-adding one function.  Tables are shaped in :mod:`attnbench.report.tables`, figures drawn in
-:mod:`attnbench.report.figures`; everything a section knows about the run comes from the store.
-"""
+"""The report's sections on the seed paper: warnings first (verdicts withheld, facts
+inferred by migration, uncommitted changes), then what we found, the claims, accuracy,
+speed against accuracy, auto sizes and the runtime fits.  Each registers with
+``@section(title, order)`` (:mod:`attnbench.report.context`)."""
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
-from pathlib import Path
-
-import pandas as pd
 
 from attnbench.analysis import claims as paper_claims
 from attnbench.analysis import regime
 from attnbench.analysis.claims import RULES_STAMP, rules_text
-from attnbench.analysis.fits import analyse
 from attnbench.cost_models import OMEGA_BLAS
 from attnbench.intervals import LEVEL
 from attnbench.metrics import METRICS
-from attnbench.paper import DEFAULT_DELTA, MIN_TIME_REPEATS, PAPER_REGIME_R, time_cells
+from attnbench.paper import DEFAULT_DELTA, MIN_TIME_REPEATS, PAPER_REGIME_R
 from attnbench.report import figures, findings, regime_figures, tables
+from attnbench.report.context import section, withheld_text
 from attnbench.report.render import (
     Alert,
     Bullets,
-    Code,
-    Document,
-    Figure,
     Paragraph,
-    Table,
-    render_html,
-    render_markdown,
 )
-from attnbench.store import read_run
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    order: float
-    build: Callable
-
-
-SECTIONS: list[Section] = []
-
-
-def section(title, order):
-    """Register ``fn(ctx) -> list of blocks`` as a report section at position ``order``."""
-
-    def decorate(fn):
-        SECTIONS[:] = [s for s in SECTIONS if s.title != title] + [Section(title, order, fn)]
-        SECTIONS.sort(key=lambda s: s.order)
-        return fn
-
-    return decorate
-
-
-class ReportContext:
-    """What sections read (the run's cells and info, the claims, the fits) and how they
-    write files."""
-
-    def __init__(self, cells, info, out):
-        self.all_cells = tables.prepare_cells(cells)
-        ok = self.all_cells[self.all_cells["status"] == "ok"]
-        # Asymmetric-attention cells (Q != K) have their own section: the paper's claims,
-        # fits and figures are about A(X) = D^-1 exp(XX^T).
-        asymmetric = ok.get("setting.attention", pd.Series("symmetric", ok.index)) == "asymmetric"
-        self.cells = ok[~asymmetric]
-        self.asymmetric_cells = ok[asymmetric]
-        # Runtime fits use dedicated time sweeps only (>= MIN_TIME_REPEATS repeats, run
-        # alone), never the one-repeat accuracy cells.
-        self.time_cells = time_cells(self.cells)
-        self.info = info
-        self.facts = info["facts"]  # what the run knew of its reducers and plan: the store's
-        self.out = Path(out)
-
-    @cached_property
-    def fits(self):
-        return analyse(self.time_cells, self.facts)
-
-    @cached_property
-    def claims(self):
-        return paper_claims.check_claims(self.cells, self.facts)
-
-    @cached_property
-    def points(self):
-        """Per timed point and route variant: end-to-end time, skill, rounds."""
-        return regime.point_medians(self.cells)
-
-    @cached_property
-    def routes(self):
-        """Per point, target and route: the cheapest time to the target (bootstrap
-        intervals over the rounds: computed once, shared by sections and findings)."""
-        return regime.routes(self.points)
-
-    @cached_property
-    def winners(self):
-        """The regime map: per timed point, the fastest route to the target error."""
-        return regime.winners(self.routes)
-
-    @cached_property
-    def crossovers(self):
-        """The crossover n* of each line along n, at equal error."""
-        return regime.crossover(self.routes)
-
-    def table(self, name, frame, caption, formats=tables.TABLE_FORMATS, inline=True):
-        """Write tables/NAME.{formats} and return its block."""
-        display = tables.write_table(frame, self.out, name, caption, formats)
-        return Table(name, caption, display, tables.numeric_columns(frame), formats, inline)
-
-    def figure(self, name, fig, caption):
-        """Save a matplotlib figure (None: nothing to draw) and return its block."""
-        if fig is None:
-            return None
-        figures.save(fig, self.out / "figures", name)
-        return Figure(name, caption)
-
-
-# --- sections -----------------------------------------------------------------------------
-
-
-def _withheld(ctx):
-    """The warning of a run made under other claim rules (or none recorded), or ''."""
-    if not ctx.claims.withheld:
-        return ""
-    if not ctx.claims.stamp:
-        return (
-            "Verdicts withheld: this run stored no claim rules stamp (its store was migrated "
-            "from an older schema, see 'Facts inferred by migration'), so the rules it was "
-            "made under are unknown: every verdict below reads 'withheld', and the "
-            "measurements are shown as stored. Rerun the sweep to judge it."
-        )
-    return (
-        f"Verdicts withheld: this run was made under claim rules {rules_text(ctx.claims.stamp)}; "
-        f"this attnbench judges by rules {rules_text(RULES_STAMP)}. The rules are fixed before a "
-        "run, so no verdict of this run is given: every verdict below reads 'withheld', and the "
-        "measurements are shown as stored. Rerun the sweep to judge it."
-    )
 
 
 @section("Verdicts withheld", 0)
 def withheld_section(ctx):
-    return [Alert(_withheld(ctx))] if ctx.claims.withheld else []
+    return [Alert(withheld_text(ctx))] if ctx.claims.withheld else []
 
 
 @section("Facts inferred by migration", 1)
@@ -189,7 +58,7 @@ def _dirty(ctx):
     )
 
 
-@section("Uncommitted changes", 1)
+@section("Uncommitted changes", -1)
 def dirty_section(ctx):
     text = _dirty(ctx)
     return [Alert(text)] if text else []
@@ -290,7 +159,7 @@ def accuracy_section(ctx):
         f"{name} ({METRICS[name].description})" for name in ("attn_err_over_r", "skill")
     )
     blocks = [Paragraph(f"Metrics: {metrics}.")]
-    blocks += _error_vs_r_figures(ctx, _r_sweeps(ctx.cells), "error_vs_r", "")
+    blocks += error_vs_r_figures(ctx, r_sweeps(ctx.cells), "error_vs_r", "")
     equal_m = tables.equal_m_frame(ctx.cells)
     blocks += [
         ctx.figure(
@@ -331,13 +200,13 @@ def accuracy_section(ctx):
     return blocks
 
 
-def _r_sweeps(cells):
+def r_sweeps(cells):
     """The cells of the experiments that sweep r (4 values or more)."""
     swept = cells["dataset.r"].groupby(cells["experiment"]).transform("nunique") >= 4
     return cells[swept]
 
 
-def _error_vs_r_figures(ctx, cells, name, what):
+def error_vs_r_figures(ctx, cells, name, what):
     """error_vs_r figures of at most 4 reducer variants each: the paper's algorithms and
     svd first, then the baselines, then the calibration reducers."""
     paper = [c.reducer for c in paper_claims.CLAIMS] + ["svd"]
@@ -509,221 +378,3 @@ def _model_tables(ctx, fits):
     ]
 
 
-@section("Beyond the paper: large logits", 45)
-def large_logits_section(ctx):
-    # Only experiments that sweep r say where the error stops being O(r).
-    swept = _r_sweeps(ctx.cells)
-    large = tables.large_logit_frame(swept) if len(swept) else pd.DataFrame()
-    if large.empty:
-        return []
-    holds = large["beats zero until"].str.startswith(">=").sum()
-    judged = (large["beats zero until"] != "(reference)").sum()
-    return [
-        Paragraph(
-            f"The paper assumes r < {PAPER_REGIME_R:g}; real logits reach 10 and more. Per "
-            "reducer and family: err/r in the paper's regime, the first r at which err/r "
-            f"exceeds {tables.OR_SLACK:g} times that (the error stops being O(r)), and the "
-            "first r at which the median skill is <= 0 (no better than the m = 0 reducer). "
-            f"{holds} of {judged} reducer-family pairs beat m = 0 up to the largest r swept. "
-            + " ".join(findings.large_logits(ctx))
-        ),
-        ctx.table(
-            "large_logits",
-            large,
-            "Where the error stops being O(r), and where it stops beating the m = 0 reducer",
-        ),
-    ]
-
-
-@section("Beyond the paper: asymmetric attention", 46)
-def asymmetric_section(ctx):
-    asym = ctx.asymmetric_cells
-    synthetic = asym[~asym["dataset.family"].str.startswith("minilm")]
-    if synthetic.empty:
-        return []
-    table = tables.medians_frame(synthetic, ["dataset.family", "dataset.r", "variant"])
-    beats = table[table["skill"] > 0].groupby("dataset.r")["variant"].nunique()
-    return [
-        Paragraph(
-            "A(Q, K) = D^-1 exp(QK^T) with Q != K, one reducer fitted on [Q; K] and applied "
-            "to both. What carries over from a spectral bound on [Q; K] is approximate matrix "
-            "multiplication: logit_err_frob = ||Q'K'^T - QK^T||_F / (||Q||_F ||K||_F). "
-            "output_err is the relative error of A V, the quantity a model uses. Variants "
-            "with median skill > 0, per r: "
-            + ", ".join(f"r={r:g}: {n}" for r, n in beats.items())
-            + "."
-        ),
-        *_error_vs_r_figures(ctx, synthetic, "asymmetric_error_vs_r", "Asymmetric attention: "),
-        ctx.table(
-            "asymmetric",
-            table,
-            "Asymmetric attention: medians per family, r and reducer variant",
-        ),
-    ]
-
-
-@section("Beyond the paper: real attention", 47)
-def real_attention_section(ctx):
-    real = ctx.asymmetric_cells[ctx.asymmetric_cells["dataset.family"].str.startswith("minilm")]
-    if real.empty:
-        return []
-    layer = real["dataset.params"].map(lambda p: str(p.get("layer", "")))
-    table = tables.medians_frame(real.assign(layer=layer), ["layer", "dataset.d", "variant"])
-    native = real.groupby(["dataset.d"])["stats.r"].agg(["min", "max"])
-    better = int((real["skill"] > 0).sum())
-    scale = ", ".join(
-        f"{row['min']:.3g} to {row['max']:.3g} at d = {d}" for d, row in native.iterrows()
-    )
-    return [
-        Paragraph(
-            "The per-layer Q, K, V of all-MiniLM-L6-v2 on a shipped paragraph (one head, "
-            "d = 32, and all heads side by side, d = 384), at the model's own logit scale: "
-            f"max |QK^T| {scale}. Here d is not >> n. {better} of {len(real)} cells "
-            f"({better / len(real):.0%}) beat the m = 0 reducer; the exact svd needs "
-            "m = rank [Q; K], which is d."
-        ),
-        ctx.table(
-            "minilm_attention",
-            table,
-            "Real MiniLM attention: medians per layer, width d and reducer variant",
-        ),
-    ]
-
-
-@section("Failures", 50)
-def failures_section(ctx):
-    frame = tables.failures_frame(ctx.all_cells)
-    if frame.empty:
-        return []
-    return [ctx.table("failures", frame, "Cells that failed or timed out (last line of the error)")]
-
-
-def run_bullets(info):
-    """The run's identity and machine fingerprint (a stored run row), one line each."""
-    fp = info.get("fingerprint", {})
-    versions = ", ".join(f"{k} {v}" for k, v in sorted((fp.get("versions") or {}).items()) if v)
-    blas = "; ".join(
-        f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
-        for b in fp.get("blas") or []
-    )
-    run = f"run {info.get('id')} '{info.get('name')}', status {info.get('status')}"
-    machine = f"{fp.get('cpu')}, {fp.get('cores')} cores, {_gib(fp.get('memory_bytes'))}"
-    dirty = " (uncommitted changes)" if fp.get("git_dirty") else ""
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(info.get("settings", {}).items()))
-    plugins = ", ".join(info["facts"].plugins) or "none"
-    return Bullets(
-        (
-            f"{run}, executor {info.get('executor')}, root seed {info.get('root_seed')}",
-            f"started {_when(info.get('started'))}, finished {_when(info.get('finished'))}",
-            f"machine: {machine}, {fp.get('os')}",
-            f"Python {fp.get('python')}; {versions}",
-            f"BLAS: {blas or 'unknown'}",
-            f"commit {fp.get('git_commit')}{dirty}",
-            f"settings: {settings}",
-            f"plug-in files: {plugins}",
-        )
-    )
-
-
-@section("Run", 90)
-def run_section(ctx):
-    return [
-        run_bullets(ctx.info),
-        ctx.table(
-            "reducers",
-            tables.reducers_frame(ctx.facts.reducers),
-            "The reducers as the run saw them (stored with it): family, cost model, defaults",
-        ),
-        ctx.table(
-            "cells",
-            tables.export_frame(ctx.all_cells),
-            "Every cell of the run",
-            formats=("csv",),
-            inline=False,
-        ),
-        *_configuration(ctx.info.get("config", ""), ctx.facts),
-    ]
-
-
-def _configuration(text, facts):
-    if text.strip():
-        return [
-            Paragraph("The configuration, as stored with the run (rerun it with attnbench run):"),
-            Code(text),
-        ]
-    return [
-        Paragraph(
-            "The run was built by a command, not from a TOML file; its plan as stored "
-            "(rerun it with attnbench rerun):"
-        ),
-        Code(json.dumps(facts.plan, indent=2), language="json"),
-    ]
-
-
-def _when(stamp):
-    if stamp is None:
-        return "-"
-    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _gib(value):
-    return f"{value / 2**30:.0f} GiB" if value else "memory unknown"
-
-
-# --- the report ---------------------------------------------------------------------------
-
-
-def purpose(config_text):
-    """The run's purpose: the ``description`` of the preset or config it ran (stored with
-    the run), or '' when it has none."""
-    try:
-        return str(tomllib.loads(config_text or "").get("description", "")).strip()
-    except tomllib.TOMLDecodeError:
-        return ""
-
-
-def _header(ctx):
-    info, fp = ctx.info, ctx.info.get("fingerprint", {})
-    what = purpose(info.get("config"))
-    counts = ctx.all_cells["status"].value_counts()
-    status = ", ".join(f"{counts[k]} {k}" for k in ("ok", "failed", "timeout") if k in counts)
-    commit = (fp.get("git_commit") or "unknown")[:12]
-    dirty = " with uncommitted changes" if fp.get("git_dirty") else ""
-    return (
-        (f"{what} " if what else "")
-        + f"Run {info.get('id')} of '{info.get('name')}': {len(ctx.all_cells)} cells ({status}), "
-        f"started {_when(info.get('started'))} on {fp.get('cpu')} ({fp.get('cores')} cores), "
-        f"attnbench commit {commit}{dirty}, {info.get('settings', {}).get('threads')} BLAS "
-        "thread(s) per cell."
-    )
-
-
-def build_report(cells, info, out):
-    """Write the report of a run's ``cells`` (a store frame) and ``info`` (its run row)
-    under ``out``; return the path of index.html."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ctx = ReportContext(cells, info, out)
-    doc = Document(
-        f"attnbench report: run {info.get('id')} ({info.get('name')})",
-        _header(ctx),
-        alert=_withheld(ctx),
-    )
-    for s in SECTIONS:
-        blocks = [b for b in s.build(ctx) or [] if b is not None]
-        if blocks:
-            doc.add(s.title, blocks)
-    (out / "REPORT.md").write_text(render_markdown(doc))
-    (out / "index.html").write_text(render_html(doc))
-    return out / "index.html"
-
-
-def report(store, run="latest", out=None):
-    """Write the report of a stored run (an id or 'latest'); return the folder.
-
-    ``out`` defaults to reports/run-ID.
-    """
-    info, cells = read_run(store, run)
-    out = Path(out) if out else Path("reports") / f"run-{info['id']}"
-    build_report(cells, info, out)
-    return out

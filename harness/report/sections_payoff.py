@@ -10,8 +10,8 @@ import math
 from attnbench.analysis import regime
 from attnbench.intervals import LEVEL
 from attnbench.report import regime_figures
+from attnbench.report.context import section
 from attnbench.report.render import Bullets, Paragraph
-from attnbench.report.sections import section
 from attnbench.report.tables import format_value as _g
 
 _MEANING = (
@@ -30,7 +30,12 @@ def _span(values, fmt=_g):
     values = sorted({v for v in values if not math.isnan(v)})
     if not values:
         return "?"
-    return fmt(values[0]) if len(values) == 1 else f"{fmt(values[0])}–{fmt(values[-1])}"
+    dash = " to " if values[0] < 0 else "–"  # -2 to -0.4, not -2–-0.4
+    return fmt(values[0]) if len(values) == 1 else f"{fmt(values[0])}{dash}{fmt(values[-1])}"
+
+
+def _points(count):
+    return f"{count} point" if count == 1 else f"{count} points"
 
 
 def _regime_key(row):
@@ -52,14 +57,18 @@ def _use_sentences(winners):
     target = regime.SKILL_TARGET
     for (fmt, family), part in winners.groupby(winners.apply(_regime_key, axis=1), sort=True):
         for route, won in part.groupby(part["winner"].fillna("(none)"), sort=True):
-            where = f"{fmt.capitalize()} X ({family}; {_regime_where(won)}; {len(won)} points)"
+            where = f"{fmt.capitalize()} X ({family}; {_regime_where(won)}; {_points(len(won))})"
             ties = won["tied_with"].dropna()
-            tie = f" (a tie with {', '.join(sorted(set(ties)))} at {len(ties)})" if len(ties) else ""
+            tie = (
+                f" (tied with {', '.join(sorted(set(ties)))} at {_points(len(ties))})"
+                if len(ties)
+                else ""
+            )
             if route == "(none)":
                 out.append(f"{where}: no route reaches skill {target:g}.")
             elif route == regime.DIRECT:
                 best = won["best_payoff"].dropna()
-                lost = f"; the best reducer runs at ×{_span(best)} of its speed" if len(best) else ""
+                lost = f"; the best reducer's payoff is ×{_span(best)}" if len(best) else ""
                 out.append(f"{where}: compute A(X) directly, reducing does not pay{tie}{lost}.")
             else:
                 out.append(
@@ -87,11 +96,11 @@ def _paper_sentences(ctx):
             best = ctx.winners.set_index(regime.POINT)["time"]
             slower = reached.set_index(regime.POINT)["time"] / best.reindex(
                 reached.set_index(regime.POINT).index)  # fmt: skip
-            why.append(f"where it reaches skill {regime.SKILL_TARGET:g} ({len(reached)} points) "
+            why.append(f"where it reaches skill {regime.SKILL_TARGET:g} ({_points(len(reached))}) "
                        f"it is ×{_span(slower.dropna())} slower than the route to use")  # fmt: skip
         missed = mine[~mine["reached"]]
         if len(missed):
-            why.append(f"at {len(missed)} points it never reaches the target (best skill "
+            why.append(f"at {_points(len(missed))} it never reaches the target (best skill "
                        f"{_span(missed['skill_best'])})")  # fmt: skip
         out.append(f"{name} (the paper's) is never the route to use: {'; '.join(why)}.")
     return out
@@ -107,7 +116,7 @@ def _negative_skill(ctx):
     out = []
     for variant, part in worse.groupby("variant", sort=True):
         out.append(
-            f"{variant} is worse than m = 0 (skill {_span(part['skill'])}) at {len(part)} points "
+            f"{variant} is worse than m = 0 (skill {_span(part['skill'])}) at {_points(len(part))} "
             f"({', '.join(sorted(set(part['dataset.family'])))}; n {_span(part['dataset.n'], str)}, "
             f"density {_span(part['dataset.density'])})."
         )

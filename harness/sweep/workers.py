@@ -147,14 +147,17 @@ class WorkerProcess:
             self.spawn()
         if self.ready:
             return
+        answered = False
         try:
-            if self.conn.poll(START_TIMEOUT) and self.conn.recv_bytes() == _READY:
+            answered = self.conn.poll(START_TIMEOUT)
+            if answered and self.conn.recv_bytes() == _READY:
                 self.ready = True
                 return
         except (EOFError, ConnectionResetError):
             pass
-        self.process.join(5)
-        code = self.process.exitcode
+        if answered:  # it died (its pipe closed): wait for the exit code that says why
+            self.process.join(5)
+        code = self.process.exitcode  # None: it hung, and is killed now
         self._kill()
         raise WorkerStartError(_start_failure(code))
 
@@ -238,7 +241,8 @@ class WorkerProcess:
         self.ready = False
 
     def close(self):
-        if self.process is not None and self.process.is_alive():
+        # A worker not ready yet (still loading its plug-ins, or hung there) is killed.
+        if self.ready and self.process is not None and self.process.is_alive():
             try:
                 self.conn.send_bytes(b"")
                 self.process.join(5)

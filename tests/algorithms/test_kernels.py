@@ -19,7 +19,7 @@ def sparse_X(n, d, seed, density=0.3):
 
 
 @pytest.mark.parametrize("s", [1, 3])
-@pytest.mark.parametrize("n", [1, 6, 7])
+@pytest.mark.parametrize("n", [1, 6, 7, 8, 19])
 def test_embedding_is_X_times_S_bitwise_in_every_layout(s, n):
     X = sparse_X(n, 300, seed=n).toarray()
     S = embedding_matrix(s, 300, 12 * s, s).toarray()

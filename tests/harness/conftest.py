@@ -171,7 +171,7 @@ def readme_ci_step(command):
 @pytest.fixture(scope="session")
 def readme_comparison(tmp_path_factory):
     """(CompletedProcess, folder): the README's example reducer, unchanged, compared by the
-    README's CI step (``attnbench compare ... --preset quick --fail-if-slower 2``) in a
+    README's CI step (``attnbench compare ... --preset compare --fail-if-slower 2``) in a
     fresh interpreter, stdout piped; its store and report under ``folder``."""
     folder = tmp_path_factory.mktemp("readme-compare")
     (folder / "my_reducer.py").write_text(readme_block("# my_reducer.py"))

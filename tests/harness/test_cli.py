@@ -13,30 +13,18 @@ import pytest
 from click.testing import CliRunner
 
 from _support import MISBEHAVING as PLUGIN
+from _support import sweep_toml
 from attnbench.cli import main
 
-TIMEOUT = 10  # seconds per cell; the hanging reducer sleeps 60
+TIMEOUT = 5  # seconds per cell; the hanging reducer sleeps 60
 
-CONFIG = f"""
-name = "cli"
-[settings]
-repeats = 1
-timeout = {TIMEOUT}
-[[experiment]]
-name = "e"
-[experiment.datasets]
-family = "gaussian"
-n = 8
-d = 64
-r = 0.05
-[experiment.reducers.zero]
-[experiment.reducers.leverage_exact]
-n_components = 16
-[experiment.reducers.test_raises]
-[experiment.reducers.test_exits]
-[experiment.reducers.test_sleeps]
-seconds = 60.0
-"""
+CONFIG = sweep_toml(
+    {"zero": {}, "leverage_exact": {"n_components": 16}, "test_raises": {}, "test_exits": {},
+     "test_sleeps": {"seconds": 60.0}},
+    name="cli",
+    settings={"repeats": 1, "timeout": TIMEOUT},
+    r=0.05,
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

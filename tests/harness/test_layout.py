@@ -194,3 +194,16 @@ def test_no_function_in_the_harness_is_longer_than_60_lines():
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert not long, ", ".join(long)
+
+
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_over_600_lines():
+    """A module a newcomer can read: split by job before it grows past this."""
+    long = [
+        f"{path.relative_to(ROOT)} ({n} lines)"
+        for path in package_modules().values()
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, ", ".join(long)

@@ -146,7 +146,7 @@ def test_report_of_a_comparison_run_shows_its_stored_plan(tiny_comparison, tmp_p
 @pytest.mark.parametrize("baselines", [["no_such_reducer"], ["test_bad_uniform"]])
 def test_bad_baselines_are_refused_before_anything_runs(baselines, tmp_path):
     with pytest.raises(Exception, match="no_such_reducer|at least one baseline"):
-        comparing.compare(str(BAD_UNIFORM), baselines, "quick", tmp_path / "s.sqlite")
+        comparing.compare(str(BAD_UNIFORM), baselines, "compare", tmp_path / "s.sqlite")
     assert not (tmp_path / "s.sqlite").exists()
 
 

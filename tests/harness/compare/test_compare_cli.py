@@ -1,6 +1,6 @@
 """``attnbench compare`` as a reducer author meets it: the README's example reducer,
 unchanged (a projection with no n_components, m = d/2), compared by the README's CI step
-on the quick preset, in a fresh interpreter with stdout piped.  Every row of the verdict
+on the compare preset, in a fresh interpreter with stdout piped.  Every row of the verdict
 has its numbers, and the exit code is the one the README's table gives."""
 
 import re
@@ -32,7 +32,7 @@ def test_every_row_of_the_verdict_has_numbers(written):
 
 def test_the_baselines_are_compared_at_the_candidates_m(written):
     verdict, pairs = written
-    # quick: d = 2048, so Halve keeps m = 1024 columns; the preset's countsketch sizes are
+    # compare: d = 2048, so Halve keeps m = 1024 columns; the preset's countsketch sizes are
     # 128 and 512, leverage_fast's its own 'auto' size: both were rerun at m = 1024.
     assert set(pairs["size"]) == {1024} and set(pairs["error_how"]) == {"measured"}
     overall = verdict[verdict["family"] == "all"].set_index("baseline")["note"]
@@ -70,7 +70,7 @@ def test_the_report_names_the_exact_command(readme_comparison):
     _, folder = readme_comparison
     markdown = (folder / "results" / "compare-halve" / "REPORT.md").read_text()
     command = (
-        "attnbench compare my_reducer.py --baseline countsketch,leverage_fast --preset quick "
+        "attnbench compare my_reducer.py --baseline countsketch,leverage_fast --preset compare "
         "--fail-if-slower 2"
     )
     assert f"~~~~bash\n{command}\n~~~~" in markdown

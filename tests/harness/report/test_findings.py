@@ -4,7 +4,7 @@ whose laws are known (_support.store_synthetic_run)."""
 import _support
 from _support import store_synthetic_run
 from attnbench.report import findings
-from attnbench.report.sections import ReportContext
+from attnbench.report.context import ReportContext
 from attnbench.store import read_run
 
 

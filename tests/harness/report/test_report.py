@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from _support import attnbench_cli
 from attnbench.cli import main
 from attnbench.report import figures
+from attnbench.report.context import SECTIONS, build_report, section
 from attnbench.report.render import Paragraph
-from attnbench.report.sections import SECTIONS, build_report, section
 from attnbench.report.tables import format_value, prepare_cells, summary_frame
 
 
@@ -227,7 +227,7 @@ def test_report_is_identical_before_and_after_its_entry_point_plugin_is_uninstal
 
 def test_the_report_opens_with_the_runs_purpose():
     """The first lines say what a run is for: the description of its preset or config."""
-    from attnbench.report.sections import purpose
+    from attnbench.report.context import purpose
     from attnbench.sweep.config import load_config
 
     assert purpose(load_config("quick").text).startswith("A smoke run")

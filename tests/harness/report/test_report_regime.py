@@ -9,8 +9,9 @@ import pytest
 from attnbench import api
 from attnbench.analysis import regime
 from attnbench.report import findings
+from attnbench.report.context import ReportContext
 from attnbench.report.render import Figure, Table
-from attnbench.report.sections import ReportContext, auto_size_section
+from attnbench.report.sections import auto_size_section
 from attnbench.report.sections_payoff import advice_section, regime_section
 from attnbench.store import read_run
 from attnbench.sweep.config import parse_config
@@ -104,7 +105,7 @@ def test_svd_never_pays_off_over_the_direct_route(report):
 
 def test_who_should_use_what_opens_the_report_with_sentences(report):
     *_, advice = report
-    from attnbench.report.sections import SECTIONS
+    from attnbench.report.context import SECTIONS
 
     titles = [s.title for s in SECTIONS]
     assert titles.index("Who should use what") < titles.index("Claims of the paper")

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from _support import builtin_reducers, gaussian_matrix, make_reducer, sparse_matrix
+from _support import builtin_reducers, gaussian_matrix, make_reducer, sparse_matrix, sweep_config
 from attnbench.algorithms import get_reducer_class
 from attnbench.metrics import AttentionReference, evaluate, value_matrix
 from attnbench.sweep.asymmetric import fit_shared
@@ -101,30 +101,19 @@ def test_sparse_inputs_and_bad_shapes():
 
 def _sweep(tmp_path, attention, correlation):
     from attnbench import api
-    from attnbench.sweep.config import parse_config
 
-    text = f"""
-name = "asym"
-[settings]
-repeats = 1
-attention = "{attention}"
-qk_correlation = {correlation}
-[[experiment]]
-name = "e"
-[experiment.datasets]
-family = ["gaussian", "sparse"]
-density = [1.0, 0.1]
-zipped = [["family", "density"]]
-n = 8
-d = 256
-r = [0.05, 5.0]
-[experiment.reducers.svd]
-[experiment.reducers.leverage_exact]
-n_components = 64
-[experiment.reducers.zero]
-"""
+    config = sweep_config(
+        {"svd": {}, "leverage_exact": {"n_components": 64}, "zero": {}},
+        name="asym",
+        settings={"repeats": 1, "attention": attention, "qk_correlation": correlation},
+        family=["gaussian", "sparse"],
+        density=[1.0, 0.1],
+        zipped=[["family", "density"]],
+        d=256,
+        r=[0.05, 5.0],
+    )
     store = tmp_path / f"{attention}.sqlite"
-    run_id = api.run(parse_config(text), store, cache_dir=str(tmp_path / "cache"))
+    run_id = api.run(config, store, cache_dir=str(tmp_path / "cache"))
     df = api.load_cells(store, run_id)
     assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
     return df.sort_values(["dataset.family", "dataset.r", "reducer"]).reset_index(drop=True)

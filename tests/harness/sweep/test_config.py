@@ -136,6 +136,7 @@ def test_a_settings_scope_decides_override_and_key():
     value = {"timeout": 9, "repeats": 7, "warmup": 0, "threads": 2, "qk_correlation": 0.1}
     value |= {"input_format": '"csr"', "attention": '"asymmetric"', "replicates": 2}
     value |= {"draws": 3, "min_repeats": 1, "time_budget": 0.5, "spectral": "false"}
+    value |= {"attend": "false"}
     assert set(value) == set(CELL_SETTINGS)
     for name in CELL_SETTINGS:
         text = GOOD.replace(

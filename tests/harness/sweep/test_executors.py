@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -15,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from _support import MISBEHAVING as PLUGIN
+from _support import sweep_config
 from attnbench import api
 from attnbench.algorithms import load_plugin
 from attnbench.cli import main
 from attnbench.sweep import workers
-from attnbench.sweep.config import parse_config
 from attnbench.sweep.executors import ExecutorError, WorkerStartError, make_executor
 from attnbench.sweep.grid import make_cells
 
@@ -28,39 +27,20 @@ WORKERS = 2
 
 
 def config(reducers, *, timeout=60, warmup=1, families=("gaussian", "sparse"), n=(8, 12)):
-    return parse_config(
-        textwrap.dedent(
-            f"""
-            name = "executors"
-            [settings]
-            repeats = 1
-            warmup = {warmup}
-            timeout = {timeout}
-            [[experiment]]
-            name = "e"
-            [experiment.datasets]
-            family = {list(families)}
-            density = {[0.2 if f == "sparse" else 1.0 for f in families]}
-            zipped = [["family", "density"]]
-            n = {list(n)}
-            d = 64
-            r = 0.05
-            """
-        )
-        + textwrap.dedent(reducers)
+    return sweep_config(
+        reducers,
+        name="executors",
+        settings={"repeats": 1, "warmup": warmup, "timeout": timeout},
+        family=list(families),
+        density=[0.2 if f == "sparse" else 1.0 for f in families],
+        zipped=[["family", "density"]],
+        n=list(n),
+        r=0.05,
     )
 
 
-SAFE = config(
-    """
-    [experiment.reducers.zero]
-    [experiment.reducers.svd]
-    [experiment.reducers.gaussian]
-    n_components = [8, 16]
-    [experiment.reducers.uniform]
-    n_components = 16
-    """
-)
+SAFE = config({"zero": {}, "svd": {}, "gaussian": {"n_components": [8, 16]},
+               "uniform": {"n_components": 16}})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +73,7 @@ def test_processes_give_the_local_metrics(tmp_path, cache, local_cells):
     assert (local_cells["concurrency"] == 1).all() and (local_cells["worker"] == "local").all()
 
 
-FAULTS = """
-    [experiment.reducers.zero]
-    [experiment.reducers.test_raises]
-    [experiment.reducers.test_exits]
-    [experiment.reducers.test_sleeps]
-    seconds = [1.0, 60.0]
-    """
+FAULTS = {"zero": {}, "test_raises": {}, "test_exits": {}, "test_sleeps": {"seconds": [1.0, 60.0]}}
 
 
 def faulty_config():
@@ -264,8 +238,11 @@ def test_dask_faults_leave_one_row_per_cell(tmp_path, cache, cluster, scheduler)
     assert not any(Path(f"/proc/{pid}").exists() for pid in orphans)
 
 
-def test_unreachable_scheduler_fails_fast_and_clearly(tmp_path):
+def test_unreachable_scheduler_fails_fast_and_clearly(tmp_path, monkeypatch):
     require_dask()
+    from attnbench.sweep import executor_dask
+
+    monkeypatch.setattr(executor_dask, "CONNECT_TIMEOUT", 2)  # 10 s by default
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"

@@ -2,18 +2,16 @@
 gets, driven by a reducer that 'sleeps' on a fake clock (a minute-long fit costs the
 test nothing), and the sizes a cell records."""
 
-import textwrap
 import time
 import warnings
 
 import pytest
 
 from _support import MISBEHAVING as PLUGIN
-from _support import isolated_registry
+from _support import isolated_registry, sweep_config
 from attnbench import api
 from attnbench.algorithms import AutoSizeWarning, load_plugin
 from attnbench.sweep import runner
-from attnbench.sweep.config import parse_config
 from attnbench.sweep.grid import make_cells
 from attnbench.sweep.runner import WorkerState, execute_cell, next_round
 
@@ -48,23 +46,8 @@ def sleeper():
 
 def one_cell(seconds, **settings):
     """The single cell of a sweep of test_sleeps (``seconds`` per fit) with ``settings``."""
-    lines = "\n".join(f"{k} = {v}" for k, v in settings.items())
-    text = textwrap.dedent(
-        f"""
-        name = "protocol"
-        [settings]
-        {{lines}}
-        [[experiment]]
-        name = "e"
-        [experiment.datasets]
-        family = "gaussian"
-        n = 8
-        d = 64
-        [experiment.reducers.test_sleeps]
-        seconds = {seconds}
-        """
-    ).replace("{lines}", lines)
-    (cell,) = make_cells(parse_config(text))
+    config = sweep_config({"test_sleeps": {"seconds": seconds}}, name="protocol", settings=settings)
+    (cell,) = make_cells(config)
     return cell
 
 
@@ -126,7 +109,7 @@ def test_spectral_false_skips_spectral_eps_and_the_eigendecomposition(
     fake_clock, sleeper, tmp_path
 ):
     state = WorkerState(str(tmp_path / "cache"))
-    result = execute_cell(one_cell(0.0, repeats=1, spectral="false"), state)
+    result = execute_cell(one_cell(0.0, repeats=1, spectral=False), state)
     assert "spectral_eps" not in result["metrics"] and "skill" in result["metrics"]
     assert "_range" not in vars(state.reference)  # n^3 saved, not just unreported
     result = execute_cell(one_cell(0.0, repeats=1), state)
@@ -136,27 +119,14 @@ def test_spectral_false_skips_spectral_eps_and_the_eigendecomposition(
 def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     """Through a real worker and the store: every round kept, the rounds counted, the
     draw and the sizes the reducer recorded (NA for a reducer without an auto bound)."""
-    text = textwrap.dedent(
-        """
-        name = "stored"
-        [settings]
-        repeats = 4
-        warmup = 1
-        draws = 2
-        [[experiment]]
-        name = "e"
-        [experiment.datasets]
-        family = "gaussian"
-        n = 8
-        d = [64, 65536]
-        [experiment.reducers.svd]
-        [experiment.reducers.gaussian]
-        [experiment.reducers.leverage_exact]
-        n_components = 16
-        """
+    config = sweep_config(
+        {"svd": {}, "gaussian": {}, "leverage_exact": {"n_components": 16}},
+        name="stored",
+        settings={"repeats": 4, "warmup": 1, "draws": 2},
+        d=[64, 65536],
     )
     store = tmp_path / "s.sqlite"
-    cells = api.load_cells(store, api.run(parse_config(text), store, cache_dir=tmp_path))
+    cells = api.load_cells(store, api.run(config, store, cache_dir=tmp_path))
     assert (cells["status"] == "ok").all()
     assert (cells["rounds"] == cells["times"].map(len)).all() and (cells["rounds"] == 4).all()
     assert (cells["warmup_rounds"] == 1).all()
@@ -178,22 +148,8 @@ def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
 
 
 def test_an_auto_size_beyond_d_is_stored_not_warned(tmp_path):
-    text = textwrap.dedent(
-        """
-        name = "auto"
-        [settings]
-        repeats = 1
-        warmup = 1
-        [[experiment]]
-        name = "e"
-        [experiment.datasets]
-        family = "gaussian"
-        n = 8
-        d = 64
-        [experiment.reducers.gaussian]
-        """
-    )
-    (cell,) = make_cells(parse_config(text))
+    config = sweep_config({"gaussian": {}}, name="auto", settings={"repeats": 1, "warmup": 1})
+    (cell,) = make_cells(config)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = execute_cell(cell, WorkerState(str(tmp_path / "cache")))

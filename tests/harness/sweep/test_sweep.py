@@ -5,46 +5,24 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
 
 from _support import MISBEHAVING as PLUGIN
+from _support import sweep_config
 from attnbench import api
 from attnbench.metrics import metric_names
-from attnbench.sweep.config import parse_config
 
 SYMMETRIC = metric_names("symmetric")
 
 
 def config(reducers, *, timeout=60, n=(8, 12), repeats=1):
-    return parse_config(
-        textwrap.dedent(
-            f"""
-            name = "test"
-            [settings]
-            repeats = {repeats}
-            timeout = {timeout}
-            [[experiment]]
-            name = "e"
-            [experiment.datasets]
-            family = "gaussian"
-            n = {list(n)}
-            d = 64
-            r = 0.05
-            """
-        )
-        + reducers
-    )
+    settings = {"repeats": repeats, "timeout": timeout}
+    return sweep_config(reducers, settings=settings, n=list(n), r=0.05)
 
 
-SAFE = """
-[experiment.reducers.zero]
-[experiment.reducers.svd]
-[experiment.reducers.gaussian]
-n_components = [8, 16]
-"""
+SAFE = {"zero": {}, "svd": {}, "gaussian": {"n_components": [8, 16]}}
 
 
 @pytest.fixture
@@ -53,19 +31,12 @@ def cache(tmp_path):
 
 
 def test_failures_crashes_and_timeouts_are_recorded(tmp_path, cache):
-    bad = SAFE + textwrap.dedent(
-        """
-        [experiment.reducers.test_raises]
-        [experiment.reducers.test_exits]
-        [experiment.reducers.test_sleeps]
-        seconds = 60.0
-        """
-    )
+    bad = SAFE | {"test_raises": {}, "test_exits": {}, "test_sleeps": {"seconds": 60.0}}
     from attnbench.algorithms import load_plugin
 
     load_plugin(PLUGIN)
     store = tmp_path / "s.sqlite"
-    run_id = api.run(config(bad, timeout=10, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
+    run_id = api.run(config(bad, timeout=5, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
     df = api.load_cells(store, run_id).set_index("reducer")
     assert df.loc["test_raises", "status"] == "failed"
     assert "this reducer always fails" in df.loc["test_raises", "error"]
@@ -84,7 +55,7 @@ def test_a_run_whose_cells_all_failed_still_has_the_metric_columns(tmp_path, cac
 
     load_plugin(PLUGIN)
     store = tmp_path / "s.sqlite"
-    reducers = "[experiment.reducers.test_raises]\n"
+    reducers = {"test_raises": {}}
     run_id = api.run(config(reducers, n=(8,)), store, plugins=[PLUGIN], cache_dir=cache)
     cells = api.load_cells(store, run_id)
     assert list(cells["status"]) == ["failed"]
@@ -111,13 +82,7 @@ def _cli(*args, **kwargs):
     )
 
 
-SLOW = """
-[experiment.reducers.zero]
-[experiment.reducers.test_sleeps]
-seconds = [0.0, 0.2]
-[experiment.reducers.gaussian]
-n_components = [4, 8]
-"""
+SLOW = {"zero": {}, "test_sleeps": {"seconds": [0.0, 0.2]}, "gaussian": {"n_components": [4, 8]}}
 
 
 def _write_config(tmp_path):

@@ -1,0 +1,204 @@
+"""Each built-in reducer's CPU time over its cost floor, and reducing-then-attending over
+attending directly, as asv ``track_`` ratios (lower is better).
+
+A ratio is measured in one process: the reducer's ``fit_transform`` and its floor are
+timed alternately (CPU clock, BLAS on one thread), ``ROUNDS`` times each, and the ratio
+of the medians is tracked, so that it does not move with the machine's load.
+
+Floors (what no implementation of the method can skip):
+
+- countsketch, osnap: one read of X (``X.sum()``; CSR: its data and indices);
+- gaussian, sparse_sign, srht: one float64 product X W with W dense d x m, m the
+  reducer's fitted size;
+- leverage_fast: its sketch stage (the OSNAP embedding X S, d x k with s nonzeros a row,
+  its fitted sizes) plus its Johnson-Lindenstrauss product Omega^T X (r x n times n x d);
+- svd: the Gram XX^T plus an n x n ``eigh``;
+- bss: the whitening (Gram plus n x n ``eigh``) and one full scoring, the k x d product
+  B X of the whitening map B = Lam^{-1/2} U^T with X: the work before the first barrier
+  step.  The ratio is then the cost of the Q = ceil(b k) steps in units of that.
+
+End to end (``EndToEnd``): (reduce + attend) / direct, attend = the row softmax of YY^T
+and direct = A(X) from the exact Gram (``attnbench.linalg.gram`` and ``attention``), at
+a dense regime and a sparse one (``E2E_REGIMES``): above 1, reducing does not pay.
+
+Sizes are read from ``ATTNBENCH_BENCH_GRID`` (``common.shapes``' variable): ``smoke``
+is tiny, for CI.
+"""
+
+import os
+import statistics
+import time
+import warnings
+
+from .common import BLAS_THREADS, GRID_VARIABLE, suite_version
+
+FLOOR_REDUCERS = [
+    "countsketch", "osnap", "gaussian", "sparse_sign", "srht", "leverage_fast", "svd", "bss",
+]  # fmt: skip
+LAYOUTS = ["dense_c", "dense_f", "csr"]
+# (n, d, m of the sparse sketches, CSR density)
+FLOOR_SHAPES = {
+    "smoke": (16, 512, 64, 0.05),
+    "default": (256, 2**14, 2048, 0.01),
+    "large": (256, 2**16, 2048, 0.01),
+}
+OSNAP_NNZ = 6
+# (n, d, density or None for dense, m of the reducer as a multiple of n)
+E2E_REGIMES = {
+    "smoke": {"dense": (32, 2**12, None), "sparse": (32, 2**14, 1e-2)},
+    "default": {"dense": (1024, 2**16, None), "sparse": (1024, 2**20, 1e-3)},
+}
+E2E_REDUCERS = ["countsketch", "osnap", "gaussian", "leverage_fast"]
+E2E_COMPONENTS_PER_TOKEN = 4
+ROUNDS = 5
+SEED = 0
+
+
+def grid():
+    name = os.environ.get(GRID_VARIABLE, "").strip() or "default"
+    return "smoke" if name == "smoke" else ("large" if name == "large" else "default")
+
+
+def cpu_ratio(work, floor, rounds=ROUNDS):
+    """median CPU time of work() / median of floor(), the two timed alternately."""
+    spent = {work: [], floor: []}
+    for _ in range(rounds):
+        for f in (work, floor):
+            start = time.process_time()
+            f()
+            spent[f].append(time.process_time() - start)
+    return statistics.median(spent[work]) / max(statistics.median(spent[floor]), 1e-9)
+
+
+def floor_input(n, d, density, layout, seed=SEED):
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    if layout == "csr":
+        X = sp.random(n, d, density=density, format="csr", random_state=rng)
+        X.data = rng.standard_normal(X.nnz)
+        return X
+    X = rng.standard_normal((n, d))
+    return np.asfortranarray(X) if layout == "dense_f" else X
+
+
+def read_of(X):
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        return lambda: (X.data.sum(), X.indices.sum())
+    return X.sum
+
+
+def floor_of(name, reducer, X):
+    """The floor of the fitted ``reducer`` on X, as a function of no arguments."""
+    import numpy as np
+
+    from attnbench.algorithms._kernels import apply_sparse_embedding
+    from attnbench.linalg import gram
+
+    n, d = X.shape
+    rng = np.random.default_rng(SEED)
+    if name in ("countsketch", "osnap"):
+        return read_of(X)
+    if name in ("gaussian", "sparse_sign", "srht"):
+        W = rng.standard_normal((d, max(reducer.n_components_, 1)))
+        return lambda: X @ W
+    if name == "leverage_fast":
+        k, s, r = reducer.sketch_components_, reducer.sketch_nnz_, reducer.jl_components_
+        Omega = rng.standard_normal((n, r))
+        return lambda: (apply_sparse_embedding(X, 1, k, s), (X.T @ Omega))
+    if name == "svd":
+        return lambda: np.linalg.eigh(gram(X))
+    if name == "bss":
+
+        def whiten_and_score():
+            values, vectors = np.linalg.eigh(gram(X))
+            B = vectors.T / np.sqrt(np.maximum(values, 1e-300))[:, None]
+            return (X.T @ B.T).T
+
+        return whiten_and_score
+    raise NotImplementedError(f"no floor for {name}")
+
+
+def fitted(name, X, m):
+    from attnbench.algorithms import get_reducer
+
+    reducer = get_reducer(name)
+    params = reducer.get_params(deep=False)
+    overrides = {"random_state": SEED} if "random_state" in params else {}
+    if name in ("countsketch", "osnap", "gaussian", "sparse_sign", "srht"):
+        overrides["n_components"] = m
+    if name == "osnap":
+        overrides["s"] = OSNAP_NNZ
+    reducer.set_params(**overrides)
+    with warnings.catch_warnings():  # the smoke grid's auto sizes exceed d
+        warnings.simplefilter("ignore")
+        reducer.fit(X)
+    return reducer
+
+
+class CostFloor:
+    """fit_transform's CPU time over its floor, per reducer and layout of X."""
+
+    params = [FLOOR_REDUCERS, LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
+    param_names = ["reducer", "layout"]  # noqa: RUF012 (asv reads class attributes)
+    version = suite_version(1)
+    timeout = 600
+
+    def setup(self, name, layout):
+        from threadpoolctl import threadpool_limits
+
+        n, d, m, density = FLOOR_SHAPES[grid()]
+        self._limits = threadpool_limits(limits=BLAS_THREADS)
+        self.X = floor_input(n, d, density, layout)
+        self.reducer = fitted(name, self.X, m)
+        self.floor = floor_of(name, self.reducer, self.X)
+        self.rounds = 1 if name == "bss" and grid() != "smoke" else ROUNDS
+
+    def teardown(self, *params):
+        self._limits.restore_original_limits()
+
+    def track_ratio_to_floor(self, name, layout):
+        return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, self.rounds)
+
+    track_ratio_to_floor.unit = "floor"
+
+
+class EndToEnd:
+    """(reduce + attend) / direct: reduce X to Y, then softmax rows of YY^T, against the
+    exact A(X) from the Gram of X; above 1, reducing does not pay."""
+
+    params = [E2E_REDUCERS, ["dense", "sparse"]]  # noqa: RUF012 (asv reads class attributes)
+    param_names = ["reducer", "regime"]  # noqa: RUF012 (asv reads class attributes)
+    version = suite_version(1)
+    timeout = 1200
+
+    def setup(self, name, regime):
+        from threadpoolctl import threadpool_limits
+
+        n, d, density = E2E_REGIMES["smoke" if grid() == "smoke" else "default"][regime]
+        self._limits = threadpool_limits(limits=BLAS_THREADS)
+        self.X = floor_input(n, d, density, "csr" if density else "dense_c")
+        self.m = E2E_COMPONENTS_PER_TOKEN * n
+        self.name = name
+
+    def teardown(self, *params):
+        self._limits.restore_original_limits()
+
+    def track_reduce_and_attend_over_direct(self, name, regime):
+        from attnbench.algorithms import get_reducer
+        from attnbench.linalg import attention, gram
+
+        params = {"random_state": SEED}
+        if name in ("countsketch", "osnap", "gaussian"):
+            params["n_components"] = self.m
+        reducer = get_reducer(name, **params)
+
+        def reduced():
+            return attention(gram(reducer.fit_transform(self.X)))
+
+        return cpu_ratio(reduced, lambda: attention(gram(self.X)), rounds=3)
+
+    track_reduce_and_attend_over_direct.unit = "direct"

@@ -1,4 +1,4 @@
-"""Time rule v3: the measured local slopes of the dedicated time sweeps against the
+"""Time rule v4: the measured local slopes of the dedicated time sweeps against the
 claimed cost model, judged over every choice of its constants (an upper bound says that
 SOME constants of its form bound the growth), per input format, with the per-call
 overhead left out.

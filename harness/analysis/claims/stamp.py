@@ -19,6 +19,7 @@ SOURCES = (
     "attnbench.analysis.claims",
     "attnbench.analysis.claims.core",
     "attnbench.analysis.claims.error",
+    "attnbench.analysis.claims.feasible",
     "attnbench.analysis.claims.judge",
     "attnbench.analysis.claims.size",
     "attnbench.analysis.claims.stamp",

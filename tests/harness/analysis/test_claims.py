@@ -158,8 +158,8 @@ def test_the_stamp_hashes_the_parameters_and_the_rules_source():
     from attnbench.analysis.claims.stamp import SOURCES, rules_stamp, source_texts
 
     sources = source_texts()
-    assert claims.RULES_VERSION == 3  # v2: one fit across formats, the size slope alone
-    assert claims.RULES_STAMP == rules_stamp(3, claims.RULE_PARAMETERS, sources)
+    assert claims.RULES_VERSION == 4  # v3: one NNLS fit per format; v2: one across formats
+    assert claims.RULES_STAMP == rules_stamp(4, claims.RULE_PARAMETERS, sources)
     assert {"attnbench.analysis.claims.time", "attnbench.paper",
             "attnbench.analysis.fits"} <= set(SOURCES)  # fmt: skip
     constants = {"slope_slack": claims.SLOPE_SLACK, "saturation": claims.SATURATION,

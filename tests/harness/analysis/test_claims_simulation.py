@@ -1,6 +1,5 @@
 """The time rule's power and false-alarm rate (attnbench.analysis.claims.simulation) on
-synthetic stores with the time sweeps' shapes of the paper preset: 150 stores in all,
-30 per law (the docstring of attnbench.analysis.claims.time gives 200 per law)."""
+synthetic stores with the time sweeps' shapes of the paper preset: 30 stores per law (the docstring of attnbench.analysis.claims.time gives 200 per law)."""
 
 import dataclasses
 
@@ -26,16 +25,19 @@ def test_the_simulation_takes_the_preset_time_sweeps(plan):
 
 @pytest.fixture(scope="module")
 def table(plan):
-    laws = ["n·nnz fault", "2× slope along nnz", "leverage_fast", "svd", "zero (Thm 2)"]
+    laws = ["n·nnz fault", "n·nnz fault, measured size", "2× slope along nnz", "leverage_fast",
+            "osnap", "svd", "svd, measured shape", "zero (Thm 2)"]
     return simulate(plan, laws=laws, stores=STORES).set_index("law")
 
 
 def test_the_time_rule_has_power(table):
-    for law in ("n·nnz fault", "2× slope along nnz"):
+    for law in ("n·nnz fault", "n·nnz fault, measured size", "2× slope along nnz"):
         assert table.loc[law, "fails"] >= 0.9 * STORES, table.to_string()
 
 
 def test_the_time_rule_rarely_fails_a_correct_law(table):
-    for law in ("leverage_fast", "svd", "zero (Thm 2)"):
+    for law in ("leverage_fast", "osnap", "svd", "svd, measured shape", "zero (Thm 2)"):
         assert table.loc[law, "fails"] <= 0.05 * STORES, table.to_string()
-        assert table.loc[law, "holds"] >= 0.6 * STORES, table.to_string()
+        # measured on 200 stores: holds in 0.46 (osnap, near the overhead) to 0.96
+        least = 0.3 if law == "osnap" else 0.6
+        assert table.loc[law, "holds"] >= least * STORES, table.to_string()

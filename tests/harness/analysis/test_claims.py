@@ -177,8 +177,8 @@ def test_changing_the_code_of_a_rule_changes_the_stamp():
     old = '    return "fails" if all(v == "fails" for v in tested.values()) else "inconclusive"'
     assert old in sources[module]
     edited = dict(sources, **{module: sources[module].replace(old, old.replace("all", "any"))})
-    assert rules_stamp(3, claims.RULE_PARAMETERS, edited) != claims.RULES_STAMP
-    assert rules_stamp(3, claims.RULE_PARAMETERS, sources) == claims.RULES_STAMP
+    assert rules_stamp(claims.RULES_VERSION, claims.RULE_PARAMETERS, edited) != claims.RULES_STAMP
+    assert rules_stamp(claims.RULES_VERSION, claims.RULE_PARAMETERS, sources) == claims.RULES_STAMP
 
 
 def test_a_run_stores_the_stamp_of_its_rules(tiny_info):

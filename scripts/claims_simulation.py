@@ -14,4 +14,4 @@ if __name__ == "__main__":
     config = load_config(sys.argv[1] if len(sys.argv) > 1 else "paper")
     plan = [dataclasses.asdict(e) for e in config.experiments]
     stores = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    print(simulate(plan, stores=stores).to_string())
+    print(simulate(plan, config.settings, stores=stores).to_string())

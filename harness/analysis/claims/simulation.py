@@ -5,7 +5,9 @@ A simulated store holds, for one cost law, the cells of the time experiments tha
 the law's reducer in the preset (``LAWS``: the reducer whose sweeps it takes), each
 cell's repeats drawn as (law + c0)·exp(σ·N(0, 1)), with per store σ uniform in
 NOISE (3-6 %, what timed repeats run alone scatter), c0 log-uniform in OVERHEAD
-(0.1-3 ms per call) and 5 repeats (the preset's).  The time rule
+(0.1-3 ms per call) and as many repeats as the preset's protocol gives a fit that long
+(:func:`rounds`: at least ``min_repeats``, more while they stay within ``time_budget``,
+at most ``repeats``).  The time rule
 (:func:`attnbench.analysis.claims.time.time_part`) judges each store; the rate of
 ``fails`` over the stores is the power of a planted fault and the false-alarm rate of a
 correct law.  ``scripts/claims_simulation.py [PRESET] [STORES]`` prints the table (the
@@ -26,7 +28,6 @@ from attnbench.analysis.claims.time import time_part
 
 NOISE = (0.03, 0.06)
 OVERHEAD = (1e-4, 3e-3)
-REPEATS = (5,)
 _LEVERAGE = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
 # name -> (claim key, reducer whose preset sweeps it takes, expected verdict, seconds)
 LAWS = {
@@ -67,17 +68,25 @@ def time_sweeps(experiments):
     return out
 
 
-def synthetic_store(sweeps, law, rng, reducer="synthetic"):
-    """A cells frame of the law on the sweeps, with this store's noise, overhead, repeats."""
+def rounds(seconds, protocol):
+    """The rounds the sweep runner times of a fit that takes ``seconds`` (its rule without
+    the timeout): ``min_repeats`` to ``repeats``, as many as fit in ``time_budget``."""
+    fit = int(protocol["time_budget"] // seconds) if seconds > 0 else protocol["repeats"]
+    return int(min(protocol["repeats"], max(protocol["min_repeats"], fit)))
+
+
+def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic"):
+    """A cells frame of the law on the sweeps, with this store's noise and overhead, and
+    the rounds ``protocol`` (repeats, min_repeats, time_budget) gives each cell."""
     sigma = rng.uniform(*NOISE)
     overhead = float(np.exp(rng.uniform(*np.log(OVERHEAD))))
-    repeats = int(rng.choice(REPEATS))
     rows = []
     for experiment, points in sweeps:
         for p in points:
             n, d, rho = float(p["n"]), float(p["d"]), float(p["density"])
             nnz, sq = n * d * rho, d * (n * rho) ** 2
-            times = (law(n, d, nnz, sq) + overhead) * np.exp(sigma * rng.standard_normal(repeats))
+            seconds = law(n, d, nnz, sq) + overhead
+            times = seconds * np.exp(sigma * rng.standard_normal(rounds(seconds, protocol)))
             rows.append({
                 "reducer": reducer, "experiment": experiment, "status": "ok", "m": 1024.0,
                 "dataset.family": "sparse" if rho < 1 else "gaussian", "dataset.n": n,
@@ -88,9 +97,10 @@ def synthetic_store(sweeps, law, rng, reducer="synthetic"):
     return pd.DataFrame(rows)
 
 
-def simulate(experiments, laws=None, stores=200, seed=0):
+def simulate(experiments, protocol, laws=None, stores=200, seed=0):
     """One row per law: its claim, expected verdict and the share of stores judged
-    fails / holds / inconclusive."""
+    fails / holds / inconclusive; ``protocol``: the preset's repeats, min_repeats and
+    time_budget."""
     sweeps = time_sweeps(experiments)
     claims = {c.key: c for c in CLAIMS}
     rows = []
@@ -98,7 +108,8 @@ def simulate(experiments, laws=None, stores=200, seed=0):
         key, reducer, expected, law = LAWS[name]
         rng = np.random.default_rng([seed, list(LAWS).index(name)])
         verdicts = [
-            time_part(claims[key], "synthetic", synthetic_store(sweeps[reducer], law, rng), None)[0]
+            time_part(claims[key], "synthetic", synthetic_store(sweeps[reducer], law, rng, protocol),
+                      None)[0]
             for _ in range(stores)
         ]
         counts = pd.Series(verdicts).value_counts()

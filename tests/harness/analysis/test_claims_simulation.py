@@ -5,15 +5,20 @@ import dataclasses
 
 import pytest
 
-from attnbench.analysis.claims.simulation import simulate, time_sweeps
+from attnbench.analysis.claims.simulation import rounds, simulate, time_sweeps
 from attnbench.sweep.config import load_config
 
 STORES = 30
 
 
 @pytest.fixture(scope="module")
-def plan():
-    return [dataclasses.asdict(e) for e in load_config("paper").experiments]
+def config():
+    return load_config("paper")
+
+
+@pytest.fixture(scope="module")
+def plan(config):
+    return [dataclasses.asdict(e) for e in config.experiments]
 
 
 def test_the_simulation_takes_the_preset_time_sweeps(plan):
@@ -24,10 +29,10 @@ def test_the_simulation_takes_the_preset_time_sweeps(plan):
 
 
 @pytest.fixture(scope="module")
-def table(plan):
+def table(plan, config):
     laws = ["n·nnz fault", "n·nnz fault, measured size", "2× slope along nnz", "leverage_fast",
             "osnap", "svd", "svd, measured shape", "zero (Thm 2)"]
-    return simulate(plan, laws=laws, stores=STORES).set_index("law")
+    return simulate(plan, config.settings, laws=laws, stores=STORES).set_index("law")
 
 
 def test_the_time_rule_has_power(table):
@@ -41,3 +46,11 @@ def test_the_time_rule_rarely_fails_a_correct_law(table):
         # measured on 200 stores: holds in 0.46 (osnap, near the overhead) to 0.96
         least = 0.3 if law == "osnap" else 0.6
         assert table.loc[law, "holds"] >= least * STORES, table.to_string()
+
+
+def test_simulated_cells_get_the_rounds_of_the_protocol():
+    protocol = {"repeats": 31, "min_repeats": 3, "time_budget": 3.0}
+    assert rounds(1e-3, protocol) == 31  # capped by repeats
+    assert rounds(0.5, protocol) == 6  # as many as fit in the budget
+    assert rounds(1.0, protocol) == 3
+    assert rounds(100.0, protocol) == 3  # never fewer than min_repeats

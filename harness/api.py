@@ -27,6 +27,7 @@ from rich.progress import (
 from attnbench.algorithms import get_reducer_class, list_reducers, load_plugins
 from attnbench.analysis.claims import RULES_STAMP
 from attnbench.metrics import METRICS, metric_names
+from attnbench.numbers import count
 from attnbench.store import DEFAULT_STORE, Store, StoreError, StoreWriteError, read_run
 from attnbench.store.facts import RunFacts
 from attnbench.sweep.config import SETTINGS, Experiment, SweepConfig, load_config
@@ -142,7 +143,7 @@ def _write_error_of_run(db, exc, run_id, total, marked):
     """The StoreWriteError of a run stopped by a refused write: what happened, how many
     of its cells are saved, and that --resume continues it."""
     try:
-        saved = f"{db.count_cells(run_id)} of its {total} cells"
+        saved = f"{count(db.count_cells(run_id))} of its {count(total)} cells"
     except StoreError:
         saved = "every cell saved before this one"
     state = "marked interrupted" if marked else "left marked running"

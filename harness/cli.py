@@ -23,7 +23,9 @@ from rich.text import Text
 
 from attnbench import algorithms, api
 from attnbench.datasets import list_families
+from attnbench.intervals import LEVEL
 from attnbench.metrics import METRICS, AttentionReference, evaluate
+from attnbench.numbers import count, given, percent
 from attnbench.store import DEFAULT_STORE, StoreError
 from attnbench.sweep.config import ConfigError, list_presets
 from attnbench.sweep.executors import EXECUTORS, ExecutorError
@@ -163,7 +165,7 @@ def demo(n, d, r, seed, fmt):
         Y = reducer.fit_transform(X)
         seconds = time.perf_counter() - start
         rows.append({"reducer": name, "seconds": seconds, **evaluate(reference, Y, shown)})
-    Output(fmt).table(pd.DataFrame(rows), f"Gaussian X, n={n}, d={d}, r={r}")
+    Output(fmt).table(pd.DataFrame(rows), f"Gaussian X, n={n}, d={d}, r={given(r)}")
 
 
 STORE_OPTION = click.option(
@@ -270,7 +272,10 @@ def _show(store, run, out):
     except StoreError as exc:
         _fail(exc)
     counts = cells["status"].value_counts().to_dict()
-    out.line(f"run {run}: {len(cells)} cells, " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    out.line(
+        f"run {run}: {count(len(cells))} cells, "
+        + ", ".join(f"{count(v)} {k}" for k, v in counts.items())
+    )
     ok = cells[cells["status"] == "ok"]
     if not ok.empty:
         shown = ["family", "reducer", "cells", "m", "time_s", "err_over_r", "skill", "spectral_eps"]
@@ -320,7 +325,7 @@ def export(run, store, fmt, output):
         )
     else:
         df.to_parquet(output, index=False)
-    click.echo(f"wrote {len(df)} cells to {output}")
+    click.echo(f"wrote {count(len(df))} cells to {output}")
 
 
 @main.command()
@@ -447,7 +452,8 @@ def compare(
     runs = " and ".join(map(str, result.run_ids))
     Output(fmt).table(
         verdict_display(result.verdict),
-        f"{result.candidate} / baseline, geometric means [95% CI over seeds]; run(s) {runs}",
+        f"{result.candidate} / baseline, geometric means [{percent(LEVEL)} CI over seeds]; "
+        f"run(s) {runs}",
     )
     click.echo(f"report written to {folder / 'index.html'} (tables in {folder / 'tables'})")
     _exit_if_slower(result, fail_if_slower)
@@ -459,7 +465,7 @@ def _exit_if_slower(comparison, factor):
     slower = comparison.slower_than(factor) if factor is not None else []
     if slower:
         click.echo(
-            f"{comparison.candidate} is more than {factor:g}x slower at equal error "
+            f"{comparison.candidate} is more than {given(factor)}× slower at equal error "
             f"than: {', '.join(slower)}",
             err=True,
         )
@@ -477,7 +483,7 @@ def _command_line(ctx):
             words.append(str(value))
             continue
         for item in value if isinstance(value, tuple) else [value]:
-            shown = f"{item:g}" if isinstance(item, float) else str(item)
+            shown = given(item) if isinstance(item, float) else str(item)
             words += [param.opts[0]] if item is True else [param.opts[0], shown]
     return shlex.join(words)
 

@@ -31,6 +31,7 @@ from scipy.optimize import nnls
 
 from attnbench.cost_models import COST_MODELS, OMEGA_BLAS, OMEGA_PAPER
 from attnbench.intervals import LEVEL, N_BOOT, percentile_bootstrap
+from attnbench.numbers import given, number
 
 AXES = {"n": "n", "d": "d", "nnz": "density"}  # swept axis -> the config axis that moves it
 DATASET_AXES = ("family", "n", "d", "density", "r", "params")
@@ -276,7 +277,7 @@ def _asymptotic_slope(terms, log_x, line):
 
 def model_label(model, omega):
     """'randomized ω=2.373'; a model that does not use omega (omega nan) is its name."""
-    return model if np.isnan(omega) else f"{model} ω={omega:g}"
+    return model if np.isnan(omega) else f"{model} ω={given(omega)}"
 
 
 @dataclass
@@ -359,7 +360,7 @@ def _model_row(fit, role):
         "label": model_label(fit.model, fit.omega),
         "role": role,
         "formula": COST_MODELS[fit.model].formula,
-        "constants": ", ".join(f"{name}: {c:.3g}" for name, c in zip(fit.terms, fit.constants)),
+        "constants": ", ".join(f"{name}: {number(c)}" for name, c in zip(fit.terms, fit.constants)),
         "overhead_s": fit.overhead,
         "r2_log": fit.r2,
         "cells": fit.cells,

@@ -44,6 +44,7 @@ import pandas as pd
 
 from attnbench.analysis.equal_error import at_target
 from attnbench.intervals import LEVEL, percentile_bootstrap
+from attnbench.numbers import count, given, interval, number, percent, size
 from attnbench.paper import ran_alone
 
 SKILL_TARGETS = (0.5, 0.9, 0.99)  # stated before any run: the equal-error levels
@@ -371,10 +372,10 @@ def _crossover_row(both, level):
 def crossover_sentence(row):
     """One row of :func:`crossover` in words, with its numbers."""
     where = (
-        f"{row['fast']} against {row['exact']} at equal error (skill {row['target']:g}) on "
-        f"{row['dataset.family']} (d = {row['dataset.d']}, density "
-        f"{row['dataset.density']:g}): time ratio {row['ratio_at_n_min']:.3g} at n = "
-        f"{row['n_min']}, {row['ratio_at_n_max']:.3g} at n = {row['n_max']}"
+        f"{row['fast']} against {row['exact']} at equal error (skill {given(row['target'])}) on "
+        f"{row['dataset.family']} (d = {size(row['dataset.d'])}, density "
+        f"{given(row['dataset.density'])}): time ratio {number(row['ratio_at_n_min'])} at n = "
+        f"{count(row['n_min'])}, {number(row['ratio_at_n_max'])} at n = {count(row['n_max'])}"
     )
     missed = row.get("missed")
     if isinstance(missed, str):
@@ -382,12 +383,12 @@ def crossover_sentence(row):
     if not isinstance(row["direction"], str):  # None, or NaN once in a frame
         return (
             f"{where}; no crossover in that range (resamples that cross: "
-            f"{row['crossing_share']:.0%})."
+            f"{percent(row['crossing_share'])})."
         )
     return (
-        f"{where}; {row['direction']} than {row['exact']} from n* = {row['n_star']:.4g} "
-        f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] (resamples that cross the same "
-        f"way: {row['crossing_share']:.0%})."
+        f"{where}; {row['direction']} than {row['exact']} from n* = {number(row['n_star'])} "
+        f"{interval(row['ci_low'], row['ci_high'])} (resamples that cross the same "
+        f"way: {percent(row['crossing_share'])})."
     )
 
 

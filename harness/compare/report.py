@@ -19,6 +19,7 @@ from pathlib import Path
 
 from attnbench.compare.stats import MIN_SEEDS, TIE, ratio_text, verdict_display
 from attnbench.intervals import LEVEL
+from attnbench.numbers import count, given, percent
 from attnbench.report import figures, tables
 from attnbench.report.context import ReportContext, run_bullets
 from attnbench.report.render import Code, Document, Paragraph, render_html, render_markdown
@@ -33,11 +34,11 @@ _METHOD = (
     "(≥: less accurate than the baseline's fastest variant, which is then the comparison; "
     "≤: more accurate than every variant; 'bounds both ways' when both occur and no pair "
     "lies inside the front). Each ratio is a geometric mean with a Student-t "
-    f"{LEVEL:.0%} interval over seeds (one unit per dataset seed); better/worse, "
+    f"{percent(LEVEL)} interval over seeds (one unit per dataset seed); better/worse, "
     "smaller/larger and faster/slower when the interval excludes 1, judged with at least "
-    f"{MIN_SEEDS} seeds. Wins and losses count error ratios below / above 1 ± {TIE:g}. "
+    f"{MIN_SEEDS} seeds. Wins and losses count error ratios below / above 1 ± {given(TIE)}. "
     "Errors are attn_err_inf / r, floored at the round-off level "
-    f"{tables.ERR_FLOOR:g}."
+    f"{given(tables.ERR_FLOOR)}."
 )
 
 
@@ -57,7 +58,7 @@ def _span(m):
     if m.empty:
         return "no cell finished ok"
     low, high = m.min(), m.max()
-    return f"m = {low:g}" if low == high else f"m = {low:g} to {high:g}"
+    return f"m = {count(low)}" if low == high else f"m = {count(low)} to {count(high)}"
 
 
 def findings(comparison):

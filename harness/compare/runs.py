@@ -33,6 +33,7 @@ import pandas as pd
 
 from attnbench import algorithms, api
 from attnbench.compare.stats import MIN_SEEDS, measured, pair_cells, verdict_table
+from attnbench.numbers import count
 from attnbench.store import DEFAULT_STORE, Store
 from attnbench.sweep.config import load_config
 
@@ -214,7 +215,7 @@ def rerun_notes(plan):
         words = []
         if at_m and at_m[0] > largest:
             words.append(
-                f"candidate m = {_sizes(at_m)} > every {baseline} m ({largest:g}); "
+                f"candidate m = {_sizes(at_m)} > every {baseline} m ({count(largest)}); "
                 f"{baseline} rerun at m = {_sizes(at_m)}"
             )
         elif at_m:
@@ -226,7 +227,7 @@ def rerun_notes(plan):
 
 
 def _sizes(values):
-    return ", ".join(f"{v:g}" for v in values)
+    return ", ".join(count(v) for v in values)
 
 
 def _baselines(baselines, candidate):

@@ -34,7 +34,8 @@ import pandas as pd
 
 from attnbench.analysis.equal_error import loglog
 from attnbench.intervals import LEVEL, mean_interval
-from attnbench.report.tables import ERR_FLOOR, format_value, pareto_front
+from attnbench.numbers import MISSING, count, interval, number, percent
+from attnbench.report.tables import ERR_FLOOR, pareto_front
 
 TIE = 0.01  # error ratios within 1% of 1 are ties
 MIN_SEEDS = 3  # fewer seeds give no verdict
@@ -233,7 +234,7 @@ def pair_notes(pairs, baseline):
         own = pairs[pairs["error_how"] == "own m"]
         words.append(
             f"{baseline} has no n_components: compared at its own m "
-            f"({own['m_baseline'].median():g}; candidate {own['m'].median():g})"
+            f"({count(own['m_baseline'].median())}; candidate {count(own['m'].median())})"
         )
     if how.get("interpolated"):
         words.append(f"{how['interpolated']} of {total} errors at equal m interpolated")
@@ -267,7 +268,7 @@ def pair_notes(pairs, baseline):
 
 
 def _values(sizes):
-    return ", ".join(f"{v:g}" for v in sorted(set(sizes)))
+    return ", ".join(count(v) for v in sorted(set(sizes)))
 
 
 # --- as shown -----------------------------------------------------------------------------
@@ -276,23 +277,23 @@ def _values(sizes):
 def ratio_text(value, low, high, kind="="):
     """'1.23 [1.1, 1.4]', with '≥ ' or '≤ ' before a bound; 'n/a' for none."""
     if not np.isfinite(value):
-        return "n/a"
+        return MISSING
     prefix = "" if kind == "=" else f"{kind} "
-    interval = f" [{low:.3g}, {high:.3g}]" if np.isfinite(low) else ""
-    return f"{prefix}{value:.3g}{interval}"
+    shown = f" {interval(low, high)}" if np.isfinite(low) else ""
+    return f"{prefix}{number(value)}{shown}"
 
 
 def verdict_display(verdict):
     """The verdict as printed and in the report: ratios (candidate / baseline) with their
     intervals over seeds."""
-    ci = f"{LEVEL:.0%} CI"
+    ci = f"{percent(LEVEL)} CI"
     return pd.DataFrame(
         {
             "baseline": verdict["baseline"],
             "family": verdict["family"],
             "seeds": verdict["seeds"],
             "m / m baseline": [
-                f"{format_value(a) or 'n/a'} / {format_value(b) or 'n/a'}"
+                f"{count(a)} / {count(b)}"
                 for a, b in verdict[["m", "m_baseline"]].values
             ],
             f"error ratio at equal m [{ci}]": [

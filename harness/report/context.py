@@ -33,6 +33,7 @@ from attnbench.analysis import claims as paper_claims
 from attnbench.analysis import regime
 from attnbench.analysis.claims import RULES_STAMP, rules_text
 from attnbench.analysis.fits import analyse
+from attnbench.numbers import count, nbytes
 from attnbench.paper import time_cells
 from attnbench.report import figures, tables
 from attnbench.report.render import (
@@ -160,7 +161,7 @@ def run_bullets(info):
         for b in fp.get("blas") or []
     )
     run = f"run {info.get('id')} '{info.get('name')}', status {info.get('status')}"
-    machine = f"{fp.get('cpu')}, {fp.get('cores')} cores, {_gib(fp.get('memory_bytes'))}"
+    machine = f"{fp.get('cpu')}, {fp.get('cores')} cores, {_memory(fp.get('memory_bytes'))}"
     dirty = " (uncommitted changes)" if fp.get("git_dirty") else ""
     settings = ", ".join(f"{k}={v}" for k, v in sorted(info.get("settings", {}).items()))
     plugins = ", ".join(info["facts"].plugins) or "none"
@@ -185,8 +186,8 @@ def _when(stamp):
     return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _gib(value):
-    return f"{value / 2**30:.0f} GiB" if value else "memory unknown"
+def _memory(value):
+    return nbytes(value) if value else "memory unknown"
 
 
 
@@ -203,12 +204,12 @@ def _header(ctx):
     info, fp = ctx.info, ctx.info.get("fingerprint", {})
     what = purpose(info.get("config"))
     counts = ctx.all_cells["status"].value_counts()
-    status = ", ".join(f"{counts[k]} {k}" for k in ("ok", "failed", "timeout") if k in counts)
+    status = ", ".join(f"{count(counts[k])} {k}" for k in ("ok", "failed", "timeout") if k in counts)
     commit = (fp.get("git_commit") or "unknown")[:12]
     dirty = " with uncommitted changes" if fp.get("git_dirty") else ""
     return (
         (f"{what} " if what else "")
-        + f"Run {info.get('id')} of '{info.get('name')}': {len(ctx.all_cells)} cells ({status}), "
+        + f"Run {info.get('id')} of '{info.get('name')}': {count(len(ctx.all_cells))} cells ({status}), "
         f"started {_when(info.get('started'))} on {fp.get('cpu')} ({fp.get('cores')} cores), "
         f"attnbench commit {commit}{dirty}, {info.get('settings', {}).get('threads')} BLAS "
         "thread(s) per cell."

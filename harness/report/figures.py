@@ -29,6 +29,7 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
+from attnbench.numbers import count, given, number
 from attnbench.paper import ERROR_CONSTANT, PAPER_REGIME_R, SATURATION
 from attnbench.report.tables import ERR_FLOOR, dataset_groups, pareto_front
 
@@ -42,7 +43,7 @@ TIME_LABEL = "time per fit (s, median)"
 ERR_LABEL = "attn_err_inf / r"
 _MARKERS = "osD^vP*Xh<>p"
 FLOOR_HANDLE = Line2D(
-    [], [], color="grey", marker="v", mfc="none", ls="", label=f"below {ERR_FLOOR:g}: at the floor"
+    [], [], color="grey", marker="v", mfc="none", ls="", label=f"below {given(ERR_FLOOR)}: at the floor"
 )
 
 
@@ -60,9 +61,9 @@ class PowerFormatter(LogFormatter):
 
     def _num_to_string(self, x, vmin, vmax):
         if 1 <= x < 1e5:
-            return f"{x:.0f}" if float(x).is_integer() else f"{x:.3g}"
+            return str(round(x)) if float(x).is_integer() else number(x)
         exponent = math.floor(math.log10(x) + 1e-9)
-        coefficient = f"{x / 10.0**exponent:.2g}"
+        coefficient = number(x / 10.0**exponent, 2)
         power = "10" + str(exponent).translate(_SUPERSCRIPT)
         return power if coefficient == "1" else f"{coefficient}×{power}"
 
@@ -159,7 +160,7 @@ def legend_outside(fig, handles):
 
 def _title(keys, names):
     return ", ".join(
-        f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}" for n, v in zip(names, keys)
+        f"{n}={given(v)}" if isinstance(v, float) else f"{n}={v}" for n, v in zip(names, keys)
     )
 
 
@@ -212,9 +213,9 @@ def error_vs_r(cells, variants, title):
     ]
     handles += [
         Line2D([], [], color="black", ls="--", label="zero (m = 0), measured"),
-        Line2D([], [], color="black", lw=2, label=f"paper's bound: err = {ERROR_CONSTANT:g}·r"),
+        Line2D([], [], color="black", lw=2, label=f"paper's bound: err = {given(ERROR_CONSTANT)}·r"),
         Line2D([], [], color="grey", ls=":", label="r/n: m = 0 for small r"),
-        Patch(color="tab:green", alpha=0.1, label=f"paper's regime r < {PAPER_REGIME_R:g}"),
+        Patch(color="tab:green", alpha=0.1, label=f"paper's regime r < {given(PAPER_REGIME_R)}"),
     ] + ([FLOOR_HANDLE] if floored else [])  # fmt: skip
     legend_outside(fig, handles)
     fig.suptitle(text(title), fontsize=10)
@@ -319,7 +320,7 @@ def m_vs_n(cells, reducers, delta):
     handles = [Line2D([], [], color=c, marker=m, label=text(r)) for r, (c, m) in styles.items()]
     handles += [
         Line2D([], [], color="black", label="d: every column"),
-        Line2D([], [], color="black", ls=":", label=f"{SATURATION:g}·d: size rule stops"),
+        Line2D([], [], color="black", ls=":", label=f"{given(SATURATION)}·d: size rule stops"),
         Line2D([], [], color="grey", ls="--", label="∝ n log(n/δ) (Thm 1)"),
         Line2D([], [], color="grey", ls="-.", label="∝ n (Thm 2)"),
     ]
@@ -348,7 +349,7 @@ def skill_heatmap(cells):
     for (i, j), value in np.ndenumerate(table.to_numpy()):
         if np.isfinite(value):
             colour = "white" if abs(value) > 0.6 else "black"
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
+            ax.text(j, i, number(value, 2), ha="center", va="center", fontsize=7, color=colour)
     ax.set(xlabel="dataset family", ylabel="reducer (parameters)")
     fig.colorbar(image, ax=ax, label="skill (median)", shrink=0.8)
     ax.set_title("Skill: 1 − err / err of m = 0 (1 = exact, < 0 worse than nothing)", fontsize=9)
@@ -459,7 +460,7 @@ def _runtime_line(ax, points, fit, colour):
     q1 = by_x["times"].agg(lambda t: np.percentile(np.concatenate(t.to_list()), 25))
     q3 = by_x["times"].agg(lambda t: np.percentile(np.concatenate(t.to_list()), 75))
     first = points.iloc[0]
-    label = f"{first['dataset.family']}, m≈{points['m'].median():.4g}"
+    label = f"{first['dataset.family']}, m≈{count(points['m'].median())}"
     ax.errorbar(median.index, median, yerr=[median - q1, q3 - median], color=colour, marker="o",
                 ms=3, lw=1, capsize=2, label=text(label))  # fmt: skip
     if fit is not None and np.isfinite(fit.constants).all():

@@ -20,8 +20,9 @@ from attnbench.analysis.claims import (
     theory_cells,
 )
 from attnbench.analysis.fits import model_stats
+from attnbench.numbers import count, given, interval, number, seconds, size
 from attnbench.paper import DEFAULT_DELTA, PAPER_REGIME_R, SATURATION
-from attnbench.report.tables import ERR_FLOOR, budget_frame, front_frame, size_text
+from attnbench.report.tables import ERR_FLOOR, budget_frame, front_frame
 
 FINDERS = []
 # m = 0's error at least this share of 1 - 1/n: the exact attention puts (almost) a whole
@@ -47,10 +48,6 @@ def sentences(ctx):
     return [s for _, fn in FINDERS for s in fn(ctx)]
 
 
-def _g(value):
-    return f"{value:.3g}"
-
-
 ROUND_OFF = 1e-12  # an err/r below this is round-off: said so, never printed as a value
 
 
@@ -58,12 +55,12 @@ def _err(cells, variant, shown):
     """err/r as measured, for a value that a table floored at ERR_FLOOR: the variant's
     measured median, or 'at round-off (< 1e-12)'; never the floor itself."""
     if shown > ERR_FLOOR:
-        return _g(shown)
+        return number(shown)
     mine = cells.loc[cells.get("variant", cells["reducer"]) == variant, "attn_err_over_r"]
     measured = float(mine.median()) if len(mine) else float("nan")
     if not np.isfinite(measured) or measured < ROUND_OFF:
-        return f"at round-off (< {ROUND_OFF:g})"
-    return _g(measured)
+        return f"at round-off (< {given(ROUND_OFF)})"
+    return number(measured)
 
 
 @finder(1)
@@ -77,7 +74,7 @@ def glossary(ctx):
         "passing it shows nothing; straddles: a slope's interval contains the model's slope "
         "+ the slack, so it decides nothing; theory-sized: a cell at the reducer's own "
         "'auto' size (no parameter set but ε and δ); floor: the smallest error a figure "
-        f"draws ({ERR_FLOOR:g}·r), where round-off errors are drawn as open triangles, never "
+        f"draws ({given(ERR_FLOOR)}·r), where round-off errors are drawn as open triangles, never "
         "a measured value.")
     ]
 
@@ -164,14 +161,14 @@ def vacuity(ctx):
     spectral = table[(table["reducer"] == "zero") & (table["part"] == "spectral")]
     proof = (
         f" The guarantee its proof gives, (1−ε)XXᵀ ⪯ YYᵀ ⪯ (1+ε)XXᵀ, does separate them: m = 0 "
-        f"{spectral['verdict'].iloc[0]} it (spectral_eps {_g(zero['spectral_eps'].median())})."
+        f"{spectral['verdict'].iloc[0]} it (spectral_eps {number(zero['spectral_eps'].median())})."
         if len(spectral)
         else ""
     )
     return [
         "The paper's error statement (attn_err_inf ≤ r for r < 0.1) is vacuous: the m = 0 "
-        f"reducer meets it in all {len(zero)} of its cells, with err/r median "
-        f"{_g(zero['attn_err_over_r'].median())} against 1/n median {_g(np.median(1 / n))}, "
+        f"reducer meets it in all {count(len(zero))} of its cells, with err/r median "
+        f"{number(zero['attn_err_over_r'].median())} against 1/n median {number(np.median(1 / n))}, "
         f"so {', '.join(sorted(set(vacuous['reducer'])))} passing it shows nothing." + proof
     ]
 
@@ -186,7 +183,7 @@ def pareto(ctx):
     changes = budgets[["most accurate", "wins", "datasets"]].ne(budgets[
         ["most accurate", "wins", "datasets"]].shift()).any(axis=1)  # fmt: skip
     listed = "; ".join(
-        f"≤ {b['budget_s']:g} s: {b['most accurate']} in {b['wins']} of {b['datasets']} datasets "
+        f"≤ {seconds(b['budget_s'])}: {b['most accurate']} in {b['wins']} of {b['datasets']} datasets "
         f"(err/r {_err(ctx.cells, b['most accurate'], b['err_over_r'])})"
         for b in budgets[changes].to_dict("records")
     )
@@ -238,15 +235,15 @@ def auto_sizes(ctx):
     compressing = ratio[ratio < 0.25]
     where = (
         "; the smallest d/n at which it keeps under a quarter of the columns is "
-        f"{min(d / n for n, d in compressing.index):.4g}"
+        f"{size(min(d / n for n, d in compressing.index))}"
         if len(compressing)
         else "; it never keeps under a quarter of the columns here"
     )
     return [
         (
             "At its own size (n_components='auto', ε = 0.5, δ = 0.1) leverage_fast keeps m/d = "
-            f"{_g(ratio[high])} of the columns at n = {high[0]:g}, d = {size_text(high[1])} and "
-            f"{_g(ratio[low])} at n = {low[0]:g}, d = {size_text(low[1])}{where}."
+            f"{number(ratio[high])} of the columns at n = {count(high[0])}, d = {size(high[1])} and "
+            f"{number(ratio[low])} at n = {count(low[0])}, d = {size(low[1])}{where}."
         )
     ]
 
@@ -269,8 +266,8 @@ def sizes(ctx):
             if len(m) == 2:
                 ratio = m / claim.size(m.index.to_numpy(float), delta)
                 lines.append(
-                    f"{_g(ratio.iloc[0])} at n = {m.index[0]:g} and {_g(ratio.iloc[1])} at "
-                    f"n = {m.index[1]:g} ({family}, d = {size_text(d)})"
+                    f"{number(ratio.iloc[0])} at n = {count(m.index[0])} and {number(ratio.iloc[1])} at "
+                    f"n = {count(m.index[1])} ({family}, d = {size(d)})"
                 )
         if not lines:
             continue
@@ -280,7 +277,7 @@ def sizes(ctx):
         out.append(
             f"{claim.reducer} at the theory's size keeps m / ({claim.size_term}) = "
             + "; ".join(lines)
-            + f"; m/n is at most {_g(most)} in any of its theory-sized cells; size verdict: "
+            + f"; m/n is at most {number(most)} in any of its theory-sized cells; size verdict: "
             + f"{verdict.iloc[0] if len(verdict) else 'not judged'}."
         )
     return out
@@ -295,10 +292,10 @@ def bss_cost(ctx):
     top = bss.sort_values("x_high").iloc[-1]
     return [
         (
-            f"BSS's measured cost along n: local slope {top['slope']:.2f} [{top['ci_low']:.2f}, "
-            f"{top['ci_high']:.2f}] from n = {top['x_low']:g} to {top['x_high']:g} ({top['line']}), "
-            f"against {top['model ω=3']:.2f} for the claimed model fitted at ω = 3 and "
-            f"{top['model ω=2.373']:.2f} at ω = 2.373 (its asymptotic n^(ω+1) has slope 4 and "
+            f"BSS's measured cost along n: local slope {number(top['slope'])} "
+            f"{interval(top['ci_low'], top['ci_high'])} from n = {count(top['x_low'])} to "
+            f"{count(top['x_high'])} ({top['line']}), against {number(top['model ω=3'])} for the "
+            f"claimed model fitted at ω = 3 and {number(top['model ω=2.373'])} at ω = 2.373 (its asymptotic n^(ω+1) has slope 4 and "
             "3.37)."
         )
     ]
@@ -325,13 +322,13 @@ def _collapse(cells, what):
     skill = top[top["reducer"] != "zero"].groupby("variant")["skill"].median()
     out = [
         (
-            f"At r = {top['dataset.r'].iloc[0]:g} ({what}), {int((skill > 0).sum())} of {len(skill)} "
+            f"At r = {given(top['dataset.r'].iloc[0])} ({what}), {int((skill > 0).sum())} of {len(skill)} "
             "reducer variants still beat m = 0 (median skill > 0)"
         )
     ]
     if len(zero):
         err, top_share = zero["attn_err_inf"].median(), np.median(1 - 1 / model_stats(zero)["n"])
-        out[0] += f"; m = 0's error is {_g(err)} against 1 − 1/n = {_g(top_share)}"
+        out[0] += f"; m = 0's error is {number(err)} against 1 − 1/n = {number(top_share)}"
         if err >= COLLAPSE * top_share:
             out[0] += (
                 ": the attention has collapsed to about one key per row (each token's largest "
@@ -356,13 +353,13 @@ def regime_map(ctx):
         payoff = table["best_payoff"].dropna()
         pays = (
             f"; the best reducer pays off over the direct route (payoff > 1) at "
-            f"{int((payoff > 1).sum())} of {len(payoff)} points (payoff {_g(payoff.min())} to "
-            f"{_g(payoff.max())})"
+            f"{int((payoff > 1).sum())} of {len(payoff)} points (payoff {number(payoff.min())} to "
+            f"{number(payoff.max())})"
             if len(payoff)
             else ""
         )
         out.append(
-            f"Fastest route to skill ≥ {regime.SKILL_TARGET:g} at equal error, end to end, at "
+            f"Fastest route to skill ≥ {given(regime.SKILL_TARGET)} at equal error, end to end, at "
             f"the {len(table)} timed dataset points: {listed} ({ties} ties){pays}."
         )
     return out + [regime.crossover_sentence(row) for row in ctx.crossovers.to_dict("records")]

@@ -16,8 +16,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from attnbench.numbers import given, ratio, size
 from attnbench.report.figures import MAX_SERIES, chunks, log_axes, text
-from attnbench.report.tables import size_text
 
 MAX_PLANES = 4
 TICK_POWERS_FROM = 2**14  # smaller powers of two are shown as integers
@@ -55,17 +55,17 @@ def _cell_text(row, short):
     if row.get("tie"):
         label += "=" + "=".join(short[t] for t in str(row["tied_with"]).split(", "))
     payoff = row.get("payoff")
-    return f"{label}\nx{payoff:.2g}" if isinstance(payoff, float) and math.isfinite(payoff) else label
+    return f"{label}\n{ratio(payoff, 2)}" if isinstance(payoff, float) and math.isfinite(payoff) else label
 
 
 def _heatmap_axes(ax, plane, across):
     fixed, value, family, r, part = plane
     rows, cols = sorted(part["dataset.n"].unique()), sorted(part[across].unique())
-    ax.set_xticks(range(len(cols)), [size_text(c, TICK_POWERS_FROM) for c in cols])
-    ax.set_yticks(range(len(rows)), [size_text(n, TICK_POWERS_FROM) for n in rows])
+    ax.set_xticks(range(len(cols)), [size(c, TICK_POWERS_FROM) for c in cols])
+    ax.set_yticks(range(len(rows)), [size(n, TICK_POWERS_FROM) for n in rows])
     ax.set(xlabel=_AXIS_LABELS[across], ylabel=_AXIS_LABELS["dataset.n"])
     name = _AXIS_LABELS[fixed].split(" ")[0]
-    ax.set_title(text(f"{family}, r={r:g}, {name}={size_text(value, TICK_POWERS_FROM)}"),
+    ax.set_title(text(f"{family}, r={given(r)}, {name}={size(value, TICK_POWERS_FROM)}"),
                  fontsize=9)  # fmt: skip
     return rows, cols
 
@@ -106,7 +106,7 @@ def regime_map(planes):
         ax.imshow(np.ma.masked_invalid(codes), cmap=cmap, vmin=0, vmax=len(won), aspect="auto")
     _key(fig, short, colours, [Patch(color=_NONE, label="none reached the target")])
     target = planes[0][-1]["target"].iloc[0] if "target" in planes[0][-1] else math.nan
-    fig.suptitle(f"Fastest route to skill >= {target:g} (label: route, payoff over direct; "
+    fig.suptitle(f"Fastest route to skill >= {given(target)} (label: route, payoff over direct; "
                  "A=B: a tie)", fontsize=10)  # fmt: skip
     return fig
 
@@ -133,7 +133,7 @@ def payoff_map(planes):
             payoff = row["best_payoff"]
             if isinstance(row["best_reducer"], str) and np.isfinite(payoff):
                 grid[i, j] = math.log2(payoff)
-                label = f"{short[row['best_reducer']]}\nx{payoff:.2g}"
+                label = f"{short[row['best_reducer']]}\n{ratio(payoff, 2)}"
             else:
                 label = "none"
             ax.text(j, i, text(label), ha="center", va="center", fontsize=7)
@@ -179,7 +179,7 @@ def crossover(curves, table):
 
 def _crossover_line(ax, points, table, colour, key):
     fast, exact, family, d, density = key
-    label = f"d={size_text(d, TICK_POWERS_FROM)}, density={density:g}"
+    label = f"d={size(d, TICK_POWERS_FROM)}, density={given(density)}"
     err = [points["ratio"] - points["low"], points["high"] - points["ratio"]]
     ax.errorbar(points["n"], points["ratio"], yerr=np.abs(np.nan_to_num(err)), marker="o", ms=4,
                 color=colour, capsize=2, label=text(label))  # fmt: skip
@@ -226,7 +226,7 @@ def auto_sizes(sizes):
         ax.axhline(1.0, color="black", ls="--", lw=1, label="m_auto = d")
         log_axes(ax, xlabel=_AXIS_LABELS[moving], ylabel="m_auto / d")
         ax.set_title(
-            f"{_AXIS_LABELS[fixed].split(' ')[0]} = {size_text(value, TICK_POWERS_FROM)}",
+            f"{_AXIS_LABELS[fixed].split(' ')[0]} = {size(value, TICK_POWERS_FROM)}",
             fontsize=9,
         )
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)

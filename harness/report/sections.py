@@ -13,6 +13,7 @@ from attnbench.analysis.claims import RULES_STAMP, rules_text
 from attnbench.cost_models import OMEGA_BLAS
 from attnbench.intervals import LEVEL
 from attnbench.metrics import METRICS
+from attnbench.numbers import given, percent
 from attnbench.paper import DEFAULT_DELTA, MIN_TIME_REPEATS, PAPER_REGIME_R
 from attnbench.report import figures, findings, regime_figures, tables
 from attnbench.report.context import section, withheld_text
@@ -86,12 +87,12 @@ def _claim_rules(ctx):
         "trivial m = 0 reducer (zero), the exact one (svd), the time controls and the "
         "calibration reducers (planted faults) are judged by the same rules. Time: per input "
         "format (dense, sparse), on the reducer's dedicated time cells "
-        f"(≥ {MIN_TIME_REPEATS} repeats); cells under {paper_claims.time.OVERHEAD_FLOOR:g}× the "
+        f"(≥ {MIN_TIME_REPEATS} repeats); cells under {given(paper_claims.time.OVERHEAD_FLOOR)}× the "
         "per-call overhead (an NNLS fit's) measure the call, not the algorithm, and are left "
         f"out; the local log-log slope over the top {paper_claims.TOP_DOUBLINGS} doublings of "
-        f"each sweep line (bootstrap {LEVEL:.0%} intervals, Bonferroni) against the claimed "
+        f"each sweep line (bootstrap {percent(LEVEL)} intervals, Bonferroni) against the claimed "
         "model's, for every choice of its constants (a log grid of their ratios), + "
-        f"{paper_claims.SLOPE_SLACK} for polylogs. It holds when some constants keep every "
+        f"{given(paper_claims.SLOPE_SLACK)} for polylogs. It holds when some constants keep every "
         "slope at or below the model's, and fails when for every choice of constants some "
         "slope is above, at both ω = 2.373 and 3: no constants of the claimed form follow the "
         "measured "
@@ -181,7 +182,7 @@ def accuracy_section(ctx):
         ctx.table(
             "equal_m",
             equal_m,
-            f"Every reducer at equal m: median err/r in the paper's regime r < {PAPER_REGIME_R:g} "
+            f"Every reducer at equal m: median err/r in the paper's regime r < {given(PAPER_REGIME_R)} "
             "per family, n and m rounded to a power of 2, next to m = 0",
         )
         if len(equal_m)
@@ -230,7 +231,7 @@ def error_vs_r_figures(ctx, cells, name, what):
                 ),
                 f"{what}Error over r against r per dataset family and n (medians over seeds) for "
                 f"{', '.join(group)}; dashed black: m = 0 measured; thick black: the paper's bound err = r; "
-                f"dotted: r/n, what m = 0 gives in the paper's regime (shaded, r < {PAPER_REGIME_R:g}); "
+                f"dotted: r/n, what m = 0 gives in the paper's regime (shaded, r < {given(PAPER_REGIME_R)}); "
                 "open triangles: errors below the floor (round-off), drawn at it.",
             )
         )
@@ -296,7 +297,7 @@ _SCALING_METHOD = (
     "Dedicated time sweeps only (cells with at least "
     f"{MIN_TIME_REPEATS} repeats, run alone; accuracy cells are never pooled "
     "in). Free log-log slope of the median time along each swept axis (one intercept per "
-    f"line of cells that share every other coordinate), with a bootstrap {LEVEL:.0%} interval "
+    f"line of cells that share every other coordinate), with a bootstrap {percent(LEVEL)} interval "
     "over cells and repeats; next to it, each cost model's slope with its fitted constants "
     "and, in brackets, its asymptotic slope (steepest term). Models are fitted by "
     "non-negative least squares on relative error, with a per-call overhead; R² is on log "

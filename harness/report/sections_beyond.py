@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 
+from attnbench.numbers import count, given, percent, span
 from attnbench.paper import PAPER_REGIME_R
 from attnbench.report import findings, tables
 from attnbench.report.context import run_bullets, section
@@ -28,9 +29,9 @@ def large_logits_section(ctx):
     judged = (large["beats zero until"] != "(reference)").sum()
     return [
         Paragraph(
-            f"The paper assumes r < {PAPER_REGIME_R:g}; real logits reach 10 and more. Per "
+            f"The paper assumes r < {given(PAPER_REGIME_R)}; real logits reach 10 and more. Per "
             "reducer and family: err/r in the paper's regime, the first r at which err/r "
-            f"exceeds {tables.OR_SLACK:g} times that (the error stops being O(r)), and the "
+            f"exceeds {given(tables.OR_SLACK)} times that (the error stops being O(r)), and the "
             "first r at which the median skill is <= 0 (no better than the m = 0 reducer). "
             f"{holds} of {judged} reducer-family pairs beat m = 0 up to the largest r swept. "
             + " ".join(findings.large_logits(ctx))
@@ -58,7 +59,7 @@ def asymmetric_section(ctx):
             "multiplication: logit_err_frob = ||Q'K'^T - QK^T||_F / (||Q||_F ||K||_F). "
             "output_err is the relative error of A V, the quantity a model uses. Variants "
             "with median skill > 0, per r: "
-            + ", ".join(f"r={r:g}: {n}" for r, n in beats.items())
+            + ", ".join(f"r={given(r)}: {n}" for r, n in beats.items())
             + "."
         ),
         *error_vs_r_figures(ctx, synthetic, "asymmetric_error_vs_r", "Asymmetric attention: "),
@@ -80,14 +81,14 @@ def real_attention_section(ctx):
     native = real.groupby(["dataset.d"])["stats.r"].agg(["min", "max"])
     better = int((real["skill"] > 0).sum())
     scale = ", ".join(
-        f"{row['min']:.3g} to {row['max']:.3g} at d = {d}" for d, row in native.iterrows()
+        f"{span(row['min'], row['max'])} at d = {d}" for d, row in native.iterrows()
     )
     return [
         Paragraph(
             "The per-layer Q, K, V of all-MiniLM-L6-v2 on a shipped paragraph (one head, "
             "d = 32, and all heads side by side, d = 384), at the model's own logit scale: "
-            f"max |QK^T| {scale}. Here d is not >> n. {better} of {len(real)} cells "
-            f"({better / len(real):.0%}) beat the m = 0 reducer; the exact svd needs "
+            f"max |QK^T| {scale}. Here d is not >> n. {count(better)} of {count(len(real))} cells "
+            f"({percent(better / len(real))}) beat the m = 0 reducer; the exact svd needs "
             "m = rank [Q; K], which is d."
         ),
         ctx.table(

@@ -9,10 +9,10 @@ import math
 
 from attnbench.analysis import regime
 from attnbench.intervals import LEVEL
+from attnbench.numbers import count, given, number, percent, span
 from attnbench.report import regime_figures
 from attnbench.report.context import section
 from attnbench.report.render import Bullets, Paragraph
-from attnbench.report.tables import format_value as _g
 
 _MEANING = (
     "Payoff: the direct route's time (A(X) computed exactly from X: the sparse Gram for "
@@ -20,18 +20,16 @@ _MEANING = (
     "(reduce X to Y, then A(Y)); above 1 reducing pays. Equal error: each route is taken "
     "at the cheapest end-to-end time at which it reaches the same skill, interpolated "
     "along its own error-time front over its sizes, never extrapolated "
-    f"(targets fixed before the run: skill >= {', '.join(map(str, regime.SKILL_TARGETS))}; "
-    f"the map uses {regime.SKILL_TARGET:g}). svd is the reference for Y, not a way to the "
+    f"(targets fixed before the run: skill >= {', '.join(map(given, regime.SKILL_TARGETS))}; "
+    f"the map uses {given(regime.SKILL_TARGET)}). svd is the reference for Y, not a way to the "
     "attention (it computes the Gram), so it is never named the route to use."
 )
 
 
-def _span(values, fmt=_g):
+def _span(values, fmt=number):
+    """The range of ``values`` (NaN left out; '?' when none is left)."""
     values = sorted({v for v in values if not math.isnan(v)})
-    if not values:
-        return "?"
-    dash = " to " if values[0] < 0 else "–"  # -2 to -0.4, not -2–-0.4
-    return fmt(values[0]) if len(values) == 1 else f"{fmt(values[0])}{dash}{fmt(values[-1])}"
+    return span(values[0], values[-1], fmt) if values else "?"
 
 
 def _points(count):
@@ -45,7 +43,7 @@ def _regime_key(row):
 
 def _regime_where(part):
     d_over_n = part["dataset.d"] / part["dataset.n"]
-    where = f"n {_span(part['dataset.n'], str)}, d/n {_span(d_over_n)}"
+    where = f"n {_span(part['dataset.n'], count)}, d/n {_span(d_over_n)}"
     if (part["dataset.density"] < 1).any():
         where += f", density {_span(part['dataset.density'])}"
     return where
@@ -65,7 +63,7 @@ def _use_sentences(winners):
                 else ""
             )
             if route == "(none)":
-                out.append(f"{where}: no route reaches skill {target:g}.")
+                out.append(f"{where}: no route reaches skill {given(target)}.")
             elif route == regime.DIRECT:
                 best = won["best_payoff"].dropna()
                 lost = f"; the best reducer's payoff is ×{_span(best)}" if len(best) else ""
@@ -73,7 +71,7 @@ def _use_sentences(winners):
             else:
                 out.append(
                     f"{where}: use {route}{tie}, payoff ×{_span(won['payoff'])} over the direct "
-                    f"route at skill {target:g} (m ≈ {_span(won['m'].round())})."
+                    f"route at skill {given(target)} (m ≈ {_span(won['m'], count)})."
                 )
     return out
 
@@ -96,7 +94,7 @@ def _paper_sentences(ctx):
             best = ctx.winners.set_index(regime.POINT)["time"]
             slower = reached.set_index(regime.POINT)["time"] / best.reindex(
                 reached.set_index(regime.POINT).index)  # fmt: skip
-            why.append(f"where it reaches skill {regime.SKILL_TARGET:g} ({_points(len(reached))}) "
+            why.append(f"where it reaches skill {given(regime.SKILL_TARGET)} ({_points(len(reached))}) "
                        f"it is ×{_span(slower.dropna())} slower than the route to use")  # fmt: skip
         missed = mine[~mine["reached"]]
         if len(missed):
@@ -117,7 +115,7 @@ def _negative_skill(ctx):
     for variant, part in worse.groupby("variant", sort=True):
         out.append(
             f"{variant} is worse than m = 0 (skill {_span(part['skill'])}) at {_points(len(part))} "
-            f"({', '.join(sorted(set(part['dataset.family'])))}; n {_span(part['dataset.n'], str)}, "
+            f"({', '.join(sorted(set(part['dataset.family'])))}; n {_span(part['dataset.n'], count)}, "
             f"density {_span(part['dataset.density'])})."
         )
     return out
@@ -135,11 +133,11 @@ def _minilm(ctx):
     reached = best[best >= regime.SKILL_TARGET]
     if len(reached):
         names = ", ".join(reached.index)
-        return [f"On MiniLM attention with d ≤ n, {names} reach skill {regime.SKILL_TARGET:g}."]
+        return [f"On MiniLM attention with d ≤ n, {names} reach skill {given(regime.SKILL_TARGET)}."]
     return [
         (
-            f"On MiniLM attention (d ≤ n) no sketch reaches skill {regime.SKILL_TARGET:g}: the "
-            f"best is {best.idxmax()} at {_g(best.max())}; with d ≤ n there is nothing to reduce."
+            f"On MiniLM attention (d ≤ n) no sketch reaches skill {given(regime.SKILL_TARGET)}: the "
+            f"best is {best.idxmax()} at {number(best.max())}; with d ≤ n there is nothing to reduce."
         )
     ]
 
@@ -188,7 +186,7 @@ def regime_section(ctx):
     blocks = [
         Paragraph(
             f"{_MEANING} Only cells timed in >= {regime.MIN_ROUNDS} rounds count; "
-            f"intervals: bootstrap {LEVEL:.0%} over the timed rounds; routes whose intervals "
+            f"intervals: bootstrap {percent(LEVEL)} over the timed rounds; routes whose intervals "
             f"overlap the winner's are a tie. Points won, of {len(table)}: {summary} "
             f"({ties} ties)."
         ),
@@ -218,9 +216,9 @@ def _crossover_blocks(ctx):
     return [
         Paragraph(
             "Crossovers at equal error: along n, the time of each paper algorithm over that "
-            f"of the direct route and of {regime.EXACT}, both at skill {regime.SKILL_TARGET:g}; "
+            f"of the direct route and of {regime.EXACT}, both at skill {given(regime.SKILL_TARGET)}; "
             f"n* is where the ratio crosses 1 (log-log interpolation), with a bootstrap "
-            f"{LEVEL:.0%} interval over the timed rounds. "
+            f"{percent(LEVEL)} interval over the timed rounds. "
             + " ".join(regime.crossover_sentence(row) for row in table.to_dict("records"))
         ),
         ctx.figure(

@@ -1,8 +1,9 @@
 """Tables from a run's cells: shaping, number formatting, and Markdown, LaTeX and CSV files.
 
 The report, ``attnbench show`` and ``attnbench compare`` all print through this module,
-so a number looks the same everywhere: 4 significant digits, integers whole, missing
-values empty (:func:`format_value`); CSV files keep the store's full precision.
+so a number looks the same everywhere: table cells to 4 significant digits, integers
+whole, missing values empty (:func:`format_value`), the text around them by the rules of
+:mod:`attnbench.numbers`; CSV files keep the store's full precision.
 
 Shaping: :func:`prepare_cells` names each cell's reducer variant (the reducer and its
 configured parameters); the ``*_frame`` functions reduce cells to one row per group
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from attnbench.intervals import LEVEL
+from attnbench.numbers import TABLE_SIG, given, interval, number, percent
 from attnbench.paper import PAPER_REGIME_R
 
 TABLE_FORMATS = ("md", "tex", "csv")
@@ -32,18 +34,9 @@ OR_SLACK = 2.0  # "still O(r)": err/r at most this times its median in the paper
 # --- numbers and files --------------------------------------------------------------------
 
 
-def size_text(value, smallest=1024):
-    """A size (n, d, m) as 2^k when it is a power of two >= ``smallest``, a whole number as
-    an integer, anything else as :g."""
-    if not float(value).is_integer():
-        return f"{value:g}"
-    value = int(value)
-    power = value.bit_length() - 1
-    return f"2^{power}" if value >= smallest and value == 1 << power else f"{value}"
-
-
 def format_value(value):
-    """A cell as shown: 4 significant digits, integers whole, missing values empty."""
+    """A table cell as shown: TABLE_SIG significant figures (:func:`attnbench.numbers.number`),
+    integers whole, missing values empty."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
@@ -53,7 +46,7 @@ def format_value(value):
             return ""
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return f"{value:.4g}"
+        return number(value, TABLE_SIG)
     if value is None or value is pd.NA:
         return ""
     return str(value)
@@ -203,7 +196,7 @@ def large_logit_frame(cells):
                 "family": family,
                 "reducer": variant,
                 "m": float(by_r["m"].median()),
-                f"err/r (r<{PAPER_REGIME_R:g})": base,
+                f"err/r (r<{given(PAPER_REGIME_R)})": base,
                 "err/r (r max)": float(by_r["err"].iloc[-1]),
                 "r max": float(by_r.index[-1]),
                 "O(r) until": _first_r(not_linear, by_r.index),
@@ -217,7 +210,7 @@ def large_logit_frame(cells):
 
 def _first_r(where, swept):
     """'< r' for the first r in ``where``, else '>= the largest r swept'."""
-    return f"< {where[0]:g}" if len(where) else f">= {swept[-1]:g}"
+    return f"< {given(where[0])}" if len(where) else f">= {given(swept[-1])}"
 
 
 def slopes_frame(fits):
@@ -230,18 +223,16 @@ def slopes_frame(fits):
             "reducer": s.reducer,
             "axis": s.axis,
             "cells": s.cells,
-            f"measured slope [{LEVEL:.0%} CI]": f"{s.slope:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]",
+            f"measured slope [{percent(LEVEL)} CI]": (
+                f"{number(s.slope)} {interval(s.ci_low, s.ci_high)}"
+            ),
         }
         preds = fits.predictions[
             (fits.predictions["reducer"] == s.reducer) & (fits.predictions["axis"] == s.axis)
         ]
         for p in preds.itertuples():
             mark = "*" if p.inside_ci else ""
-            row[p.label] = (
-                f"{p.fitted_slope:.2f}{mark} ({p.asymptotic_slope:.2f})"
-                if np.isfinite(p.fitted_slope)
-                else f"n/a ({p.asymptotic_slope:.2f})"
-            )
+            row[p.label] = f"{number(p.fitted_slope)}{mark} ({number(p.asymptotic_slope)})"
         rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.fillna("") if len(frame) else frame

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The stages, bottom first: a module may import its own stage and those below it.
 STAGES = (
     ("attnbench.validation", "attnbench.linalg", "attnbench._linalg_kernels",
-     "attnbench.metrics", "attnbench.cost_models", "attnbench.intervals", "attnbench.paper"),
+     "attnbench.metrics", "attnbench.cost_models", "attnbench.intervals", "attnbench.paper",
+     "attnbench.numbers"),
     ("attnbench.algorithms", "attnbench.datasets"),
     ("attnbench.store",),
     ("attnbench.sweep", "attnbench.contract"),

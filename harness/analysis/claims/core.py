@@ -28,6 +28,7 @@ import pandas as pd
 from attnbench.analysis.fits import find_sweeps
 from attnbench.cost_models import OMEGA_BLAS, OMEGA_PAPER
 from attnbench.intervals import LEVEL, percentile_bootstrap
+from attnbench.numbers import given
 from attnbench.paper import DEFAULT_DELTA, DEFAULT_EPS
 
 SLOPE_SLACK = 0.15  # Õ hides polylogs: one log factor adds 1/ln x, 0.14 at x = 1024
@@ -46,7 +47,7 @@ TIME_CONTROLS = {
 COLUMNS = ["claim", "part", "reducer", "role", "expected", "measured", "verdict"]
 SEGMENT_COLUMNS = [
     "claim", "reducer", "variant", "axis", "line", "x_low", "x_high", "slope", "ci_low",
-    "ci_high", f"model ω={OMEGA_PAPER:g}", f"model ω={OMEGA_BLAS:g}", "verdict",
+    "ci_high", f"model ω={given(OMEGA_PAPER)}", f"model ω={given(OMEGA_BLAS)}", "verdict",
 ]  # fmt: skip
 
 
@@ -78,7 +79,8 @@ class Claim:
 
     @property
     def configuration(self):
-        return f"ε = {self.eps:g}, δ = {self.delta:g}" if self.uses_delta else f"ε = {self.eps:g}"
+        eps = f"ε = {given(self.eps)}"
+        return f"{eps}, δ = {given(self.delta)}" if self.uses_delta else eps
 
 
 CLAIMS = (

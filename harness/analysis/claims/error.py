@@ -22,6 +22,7 @@ import pandas as pd
 from attnbench.analysis.claims.core import theory_cells
 from attnbench.analysis.fits import model_stats
 from attnbench.intervals import LEVEL, proportion_interval
+from attnbench.numbers import count, given, interval, number, percent
 from attnbench.paper import ERROR_CONSTANT, PAPER_REGIME_R
 
 PARAMETERS = {"paper_regime_r": PAPER_REGIME_R, "error_constant": ERROR_CONSTANT}
@@ -35,12 +36,12 @@ def _trial_verdict(failures, randomized, delta, what):
     if total == 0:
         return "not tested", f"no cell to judge {what} on"
     if not randomized:
-        return ("fails" if k else "holds"), f"{what} violated in {k}/{total} cells"
+        return ("fails" if k else "holds"), f"{what} violated in {count(k)}/{count(total)} cells"
     low, high = proportion_interval(k, total)
     verdict = "holds" if high <= delta else "fails" if low > delta else "inconclusive"
     return verdict, (
-        f"{what} violated in {k}/{total} trials: rate {k / total:.3g}, {LEVEL:.0%} CI "
-        f"[{low:.3g}, {high:.3g}] against δ = {delta:g}"
+        f"{what} violated in {count(k)}/{count(total)} trials: rate {number(k / total)}, "
+        f"{percent(LEVEL)} CI {interval(low, high)} against δ = {given(delta)}"
     )
 
 
@@ -57,7 +58,7 @@ def error_parts(randomized, cells, delta, eps):
     regime = theory[theory["dataset.r"] < PAPER_REGIME_R]
     err = regime["attn_err_over_r"].to_numpy(float)
     failed = ~(err <= ERROR_CONSTANT)  # nan (no result) counts as a failure
-    paper = _trial_verdict(failed, randomized, delta, f"err ≤ {ERROR_CONSTANT:g}·r")
+    paper = _trial_verdict(failed, randomized, delta, f"err ≤ {given(ERROR_CONSTANT)}·r")
     paper = (paper[0], paper[1] + _trials(regime) + _error_summary(regime))
     spectral = theory[theory.get("spectral_eps", pd.Series(np.nan, theory.index)).notna()]
     values = spectral["spectral_eps"].to_numpy(float) if len(spectral) else np.empty(0)
@@ -65,7 +66,7 @@ def error_parts(randomized, cells, delta, eps):
     proof = _trial_verdict(values > bound, randomized, delta, "spectral_eps ≤ ε")
     if len(spectral):
         proof = (proof[0], proof[1] + f"{_trials(spectral)}; median spectral_eps "
-                 f"{np.median(values):.3g}, ε = {np.median(bound):g}")  # fmt: skip
+                 f"{number(np.median(values))}, ε = {number(np.median(bound))}")  # fmt: skip
     return paper, proof
 
 
@@ -75,8 +76,8 @@ def _error_summary(regime):
     err = regime["attn_err_over_r"].to_numpy(float)
     n = model_stats(regime)["n"].to_numpy(float)
     return (
-        f"; err/r median {np.nanmedian(err):.3g} (1/n median {np.median(1 / n):.3g}), "
-        f"max {np.nanmax(err):.3g}"
+        f"; err/r median {number(np.nanmedian(err))} (1/n median {number(np.median(1 / n))}), "
+        f"max {number(np.nanmax(err))}"
     )
 
 
@@ -90,8 +91,8 @@ def mark_vacuous(frame, cells):
         return frame
     why = (
         " — vacuous: the m = 0 reducer meets it too (its error is about r/n: err/r median "
-        f"{zero['attn_err_over_r'].median():.3g}, 1/n median "
-        f"{np.median(1 / model_stats(zero)['n']):.3g})"
+        f"{number(zero['attn_err_over_r'].median())}, 1/n median "
+        f"{number(np.median(1 / model_stats(zero)['n']))})"
     )
     for (_, part), rows in frame.groupby(["claim", "part"]):
         verdict = rows.loc[rows["reducer"] == "zero", "verdict"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attnbench.analysis.claims.core import SLOPE_SLACK
+from attnbench.numbers import number
 
 RATIO_DECADES = 12.0  # ratios b/a (and c/a) from 10^-12 to 10^12 ...
 RATIO_STEP = 0.25  # ... in quarter decades
@@ -61,7 +62,7 @@ class Search:
         if len(self.names) < 2:
             return ""
         return ", ".join(
-            f"{name}/{self.names[0]} = {r:.2g}" for name, r in zip(self.names[1:], self.closest)
+            f"{name}/{self.names[0]} = {number(r)}" for name, r in zip(self.names[1:], self.closest)
         )
 
 

@@ -17,6 +17,7 @@ from attnbench.analysis.claims.core import (
 from attnbench.analysis.claims.error import error_parts, mark_vacuous
 from attnbench.analysis.claims.size import size_part
 from attnbench.analysis.claims.time import time_part
+from attnbench.numbers import given
 from attnbench.paper import ERROR_CONSTANT, PAPER_REGIME_R
 
 REFERENCES = {"zero": "trivial (m = 0)", "svd": "exact (m = rank)"}
@@ -56,7 +57,7 @@ def _reducer_rows(claim, reducer, cells, facts):
     rows = [
         ("time", claim.time_bound, time_verdict, time_text),
         ("size", f"m = O({claim.size_term})", *size_part(claim, reducer, cells, facts)),
-        ("error", f"attn_err_inf ≤ {ERROR_CONSTANT:g}·r, r < {PAPER_REGIME_R:g}{chance}", *paper),
+        ("error", f"attn_err_inf ≤ {given(ERROR_CONSTANT)}·r, r < {given(PAPER_REGIME_R)}{chance}", *paper),
         ("spectral", f"(1−ε)XXᵀ ⪯ YYᵀ ⪯ (1+ε)XXᵀ{chance} (what the proof gives)", *proof),
     ]  # fmt: skip
     if other:

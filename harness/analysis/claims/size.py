@@ -51,6 +51,7 @@ from attnbench.analysis.claims.core import (
 )
 from attnbench.analysis.fits import model_stats
 from attnbench.intervals import LEVEL
+from attnbench.numbers import count, given, interval, number
 from attnbench.paper import SATURATION
 
 BETA_CAP = 16.0  # leverage_fast: beta <= b/a of its score bounds, about [1/4, 4]
@@ -70,8 +71,8 @@ def size_cap(claim, n, d, eps, b=None):
 
 def cap_text(claim):
     if claim.uses_delta:
-        return f"m ≤ 3·{BETA_CAP:g}·n·ln(4n/δ)/ε² (leverage_fast's Chernoff size, β ≤ {BETA_CAP:g})"
-    return f"m ≤ ⌈b·n⌉, b = {float(b_of_eps(claim.eps)):.3g} at ε = {claim.eps:g} (bss's cap)"
+        return f"m ≤ 3·{given(BETA_CAP)}·n·ln(4n/δ)/ε² (leverage_fast's Chernoff size, β ≤ {given(BETA_CAP)})"
+    return f"m ≤ ⌈b·n⌉, b = {number(b_of_eps(claim.eps))} at ε = {given(claim.eps)} (bss's cap)"
 
 
 def _over_cap(claim, theory):
@@ -107,8 +108,8 @@ def _slopes(claim, theory, facts, judged):
             claim.size(segment.x_high, claim.delta) / claim.size(segment.x_low, claim.delta)
         ) / math.log(segment.x_high / segment.x_low)
         text = (
-            f"{segment.line}, n {segment.x_low:g}→{segment.x_high:g}: slope of m {slope:.2f} "
-            f"[{low:.2f}, {high:.2f}] vs the bound's {bound:.2f}"
+            f"{segment.line}, n {count(segment.x_low)}→{count(segment.x_high)}: slope of m "
+            f"{number(slope)} {interval(low, high)} vs the bound's {number(bound)}"
         )
         out.append((slope - bound, position(low, high, bound), text))
     return out, len(segments) - len(enough)
@@ -125,14 +126,15 @@ def size_part(claim, reducer, cells, facts):
         return "holds", "m = 0 in every cell"
     over, ratio = _over_cap(claim, theory)
     text = (
-        f"m from {m.min():g} to {m.max():g} over {len(theory)} theory-sized cells; "
-        f"{cap_text(claim)}: {int(over.sum())} cells above, largest m/cap {np.nanmax(ratio):.3g}"
+        f"m from {count(m.min())} to {count(m.max())} over {count(len(theory))} theory-sized "
+        f"cells; {cap_text(claim)}: {count(over.sum())} cells above, largest m/cap "
+        f"{number(np.nanmax(ratio))}"
     )
     stats = model_stats(theory)
     judged = (theory["m"] > 0) & (theory["m"] < SATURATION * stats["d"])
     capped = int((~judged & (theory["m"] > 0)).sum())
     if capped:
-        text += f"; m ≥ d/{1 / SATURATION:g} in {capped} cells, left out of the slope"
+        text += f"; m ≥ d/{given(1 / SATURATION)} in {count(capped)} cells, left out of the slope"
     slopes, thin = _slopes(claim, theory, facts, judged)
     if thin:
         text += f"; {thin} doublings of n with < {MIN_X_PER_N} matrices X at an end not judged"

@@ -92,6 +92,7 @@ from attnbench.analysis.claims.core import (
 from attnbench.analysis.claims.feasible import RATIO_DECADES, RATIO_STEP, search
 from attnbench.analysis.fits import fit_model, model_stats, term_matrix
 from attnbench.intervals import LEVEL
+from attnbench.numbers import count, given, interval, number, size
 from attnbench.paper import MIN_TIME_REPEATS, time_cells
 
 TOP_DOUBLINGS = 3
@@ -184,7 +185,7 @@ def time_rows(claim, reducer, cells, facts):
                     "slope": slope,
                     "ci_low": low,
                     "ci_high": high,
-                    **{f"model ω={w:g}": found[w].slopes[i] for w in OMEGAS},
+                    **{f"model ω={given(w)}": found[w].slopes[i] for w in OMEGAS},
                     "verdict": " / ".join(p or "model unknown" for p in positions),
                     "positions": positions,
                 }
@@ -227,19 +228,19 @@ def time_part(claim, reducer, cells, facts):
             (
                 f"no dedicated time sweep: {kept} of {len(cells)} cells have ≥ {MIN_TIME_REPEATS} "
                 "repeats (run alone), and none of them moves n, d or the density over ≥ 3 values "
-                f"above {OVERHEAD_FLOOR:g}× the per-call overhead"
+                f"above {given(OVERHEAD_FLOOR)}× the per-call overhead"
             ),
             rows,
         )
     per_omega = ", ".join(
-        f"{v or 'untested'} at ω={w:g} ("
+        f"{v or 'untested'} at ω={given(w)} ("
         + "; ".join(_closest(rows, g, found[w], w) for g, found in searches)
         + ")"
         for w, v in omega_verdicts(searches).items()
     )
     lines = len({(r["variant"], r["axis"], r["line"]) for r in rows})
     overhead = (
-        f"; {left_out} cells under {OVERHEAD_FLOOR:g}× the fitted per-call overhead left out"
+        f"; {count(left_out)} cells under {given(OVERHEAD_FLOOR)}× the fitted per-call overhead left out"
         if left_out
         else ""
     )
@@ -256,12 +257,12 @@ def _closest(rows, group, found, omega):
     if found.verdict is None:
         return f"{where}: model unknown, a dataset statistic is missing"
     kind = "witness" if found.verdict == "holds" else "closest"
-    model = f"model ω={omega:g}"
+    model = f"model ω={given(omega)}"
     r = max(mine, key=lambda r: r["slope"] - r[model])
     constants = found.constants_text()
     return (
         f"{where}: {kind} of {found.candidates} candidate constants"
         f"{' ' + constants if constants else ''}, steepest against it: {r['axis']}, "
-        f"{r['line']}, {r['x_low']:.4g}→{r['x_high']:.4g}: {r['slope']:.2f} "
-        f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}] vs {r[model]:.2f}"
+        f"{r['line']}, {size(r['x_low'])}→{size(r['x_high'])}: {number(r['slope'])} "
+        f"{interval(r['ci_low'], r['ci_high'])} vs {number(r[model])}"
     )

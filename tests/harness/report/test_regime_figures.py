@@ -52,7 +52,7 @@ def test_regime_map_colours_every_point_and_names_the_winners_by_abbreviation():
     assert len(labels) == len(table)  # one square per point, none clipped away
     short = regime_figures.abbreviations(set(table["reducer"]))
     assert {label.split("\n")[0] for label in labels} == set(short.values())
-    assert all(label.split("\n")[1].startswith("x") for label in labels)  # the payoff
+    assert all(label.split("\n")[1].startswith("×") for label in labels)  # the payoff
     keyed = {h.get_label() for h in fig.legends[0].legend_handles}
     assert keyed >= {f"{v} = {k}" for k, v in short.items()}
 

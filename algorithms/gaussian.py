@@ -18,7 +18,7 @@ about twice as fast; dense Y then agrees with X @ components_ to about 1e-6 rela
 Cost: d*m normals plus the product, nnz(X)*m.  On one core nothing overlaps, so the
 normals bound the time over one DGEMM of the same shape from below by 1 + t_normal /
 (2 n t_flop): about 1.2 ns a normal against 512 flops (7.5 ns) an entry of S at n = 256,
-i.e. 1.15 (benchmarks/bench_floors.py measures about 1.26).  scikit-learn's
+i.e. 1.15 (benchmarks/bench_floors.py measures about 1.25).  scikit-learn's
 GaussianRandomProjection spends about three quarters of its time drawing the normals
 (NumPy's legacy generator) and the rest on the same product, so at double precision the
 product alone bounds the speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048;

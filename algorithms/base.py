@@ -236,10 +236,10 @@ class ColumnSubsetReducer(Reducer):
 class SamplingReducer(SizedReducer, ColumnSubsetReducer):
     """Column sampling with rescaling (Drineas, Kannan, Mahoney 2006).
 
-    Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``),
-    merge repeats, and keep column i with weight w_i = sqrt(c_i / (s p_i)) where c_i is
-    its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
-    m = len(selected_) <= s.  Cost: computing p, plus O(d + s log d) for the draws.
+    Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``;
+    ``distinct_draws``), merge repeats, and keep column i with weight w_i = sqrt(c_i / (s p_i))
+    where c_i is its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
+    m = len(selected_) <= s.  Cost: computing p, plus O(d + s log s) for the draws.
     """
 
     def _fit(self, X, rng):
@@ -248,9 +248,10 @@ class SamplingReducer(SizedReducer, ColumnSubsetReducer):
         total = p.sum()
         # A matrix with no mass (all zero) gives no preference: sample uniformly.
         p = p / total if total > 0 else np.full(d, 1.0 / d)
+        if not p.min() >= 0:  # NaN (an overflow) or negative, as rng.choice checks
+            raise ValueError("sampling probabilities must be non-negative numbers.")
         s = self._resolve_n_components(n, d)
-        draws = rng.choice(d, size=s, p=p) if s else np.empty(0, dtype=np.intp)
-        selected, counts = np.unique(draws, return_counts=True)
+        selected, counts = distinct_draws(rng, p, s)
         self.probabilities_ = p
         self.n_draws_ = s
         self.selected_ = selected
@@ -259,6 +260,27 @@ class SamplingReducer(SizedReducer, ColumnSubsetReducer):
 
     def _probabilities(self, X):
         raise NotImplementedError
+
+
+def distinct_draws(rng, p, s):
+    """(selected, counts): the distinct indices of s i.i.d. draws from p (sorted) and their
+    multiplicities, bitwise ``np.unique(rng.choice(p.size, s, p=p), return_counts=True)``.
+
+    The same s uniforms u (``rng.random(s)``) through the same cdf (draw = #{cdf_i <= u}),
+    but sorted first: then the counts are differences of #{u < cdf_i} (d searches in u,
+    when d <= s) or run lengths of the sorted draws, in O(d + s log s), where choice's s
+    binary searches in random order miss the cache (8x slower at d = 2^14, s = 1.5e5).
+    """
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    u = np.sort(rng.random(s))
+    if p.size <= s:
+        counts = np.diff(u.searchsorted(cdf, side="left"), prepend=0)
+        selected = np.flatnonzero(counts)
+        return selected, counts[selected]
+    draws = cdf.searchsorted(u, side="right")
+    starts = np.flatnonzero(np.diff(draws, prepend=-1))
+    return draws[starts], np.diff(starts, append=s)
 
 
 def chernoff_sample_size(k, eps, delta, overestimate=1.0):

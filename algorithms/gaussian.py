@@ -7,18 +7,22 @@ sqrt(m) S^T V lie in [sqrt(m) - sqrt(k) - t, sqrt(m) + sqrt(k) + t] with probabi
 gives (1-eps)XX^T <= YY^T <= (1+eps)XX^T with probability >= 1 - delta.
 
 S is never stored: ``fit`` draws a 64-bit key, and ``transform`` regenerates S in row
-blocks of 2^22 entries from it (counter-based normals with float32 values, ``_normals``,
-written straight into the block in the product's dtype), sums the blocks' products in
-float64, and ``components_`` materialises S on request.  Memory O(n m + 2^22) instead
-of O(d m).  ``precision="double"`` (the default) multiplies each block in float64
-(DGEMM): dense C and F input give bitwise the same Y, and sparse input, multiplied
-sparsely (O(nnz(X) m)), agrees to float64 rounding (1e-10 relative and better).
-``precision="single"`` multiplies dense blocks in float32 (SGEMM, about twice as fast;
-dense Y then agrees with X @ components_ to about 1e-6 relative).  Cost: d*m normals
-(a few ns each) plus the product, nnz(X)*m.  scikit-learn's GaussianRandomProjection
-spends about three quarters of its time drawing the normals (NumPy's legacy generator)
-and the rest on the same product, so at double precision the product alone bounds the
-speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048; scripts/bench_leverage_fast.py).
+blocks of 2^19 entries from it (counter-based normals with float32 values, ``_normals``,
+written into the block in the product's dtype) and adds each block's product into Y
+(DGEMM with beta = 1: no n x m temporary), and ``components_`` materialises S on
+request.  Memory O(n m + 2^19) instead of O(d m).  ``precision="double"`` (the default)
+multiplies each block in float64 (DGEMM): dense C and F input give bitwise the same Y,
+and sparse input, multiplied sparsely (O(nnz(X) m)), agrees to float64 rounding (1e-10
+relative and better).  ``precision="single"`` multiplies dense blocks in float32 (SGEMM,
+about twice as fast; dense Y then agrees with X @ components_ to about 1e-6 relative).
+Cost: d*m normals plus the product, nnz(X)*m.  On one core nothing overlaps, so the
+normals bound the time over one DGEMM of the same shape from below by 1 + t_normal /
+(2 n t_flop): about 1.2 ns a normal against 512 flops (7.5 ns) an entry of S at n = 256,
+i.e. 1.15 (benchmarks/bench_floors.py measures about 1.25).  scikit-learn's
+GaussianRandomProjection spends about three quarters of its time drawing the normals
+(NumPy's legacy generator) and the rest on the same product, so at double precision the
+product alone bounds the speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048;
+scripts/bench_leverage_fast.py).
 """
 
 import math
@@ -26,6 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 from sklearn.utils.validation import check_is_fitted
 
 from attnbench.algorithms._normals import normal_rows
@@ -33,8 +38,9 @@ from attnbench.algorithms.base import SIZED_PARAMETERS, ProjectionReducer
 from attnbench.algorithms.registry import register
 from attnbench.validation import Options
 
-BLOCK_ENTRIES = 2**22  # entries of S generated at a time: 32 MiB of float64 (fewer, larger
-# blocks measured faster: each block's product re-reads and re-writes Y)
+BLOCK_ENTRIES = 2**19  # entries of S generated at a time: 4 MiB of float64, 256 rows at
+# m = 2048 (measured fastest from 64 to 2048 rows: smaller blocks make more passes over Y,
+# larger ones leave the cache before the product reads them)
 PRODUCT_DTYPES = {"double": np.float64, "single": np.float32}
 
 
@@ -92,10 +98,14 @@ class Gaussian(ProjectionReducer):
         block = np.empty((min(rows, d), m), dtype=dtype)
         for j0 in range(0, d, rows):
             S = normal_rows(self.key_, j0, min(rows, d - j0), m, out=block[: d - j0])
+            X_block = X[:, j0 : j0 + rows]
             if sp.issparse(X):
-                Y += X[:, j0 : j0 + rows] @ S
+                Y += X_block @ S
+            elif dtype == np.float64:
+                # Y^T += S^T X_block^T in place (beta = 1): no n x m temporary.  BLAS gets
+                # X_block^T as one F-ordered copy, the same for C and F input.
+                blas.dgemm(1.0, S.T, X_block.T, beta=1.0, c=Y.T, overwrite_c=True)
             else:
-                # One contiguous copy of the block: the same GEMM for C and F input.
-                Y += np.asarray(X[:, j0 : j0 + rows], dtype=dtype, order="C") @ S
+                Y += blas.sgemm(1.0, S.T, X_block.T).T
         Y *= 1.0 / math.sqrt(m)
         return Y

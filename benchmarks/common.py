@@ -119,8 +119,11 @@ def make_reducer(name, n, random_state=REDUCER_SEED):
 
 def blas_threads_limited():
     """BLAS on BLAS_THREADS threads until ``restore_original_limits()`` or the end of a
-    ``with`` block."""
+    ``with`` block.  The limit reaches only the libraries loaded when it is set, so the
+    reducers (and SciPy's own OpenBLAS, loaded by ``scipy.linalg``) are imported first."""
     from threadpoolctl import threadpool_limits
+
+    import attnbench.algorithms  # noqa: F401
 
     return threadpool_limits(limits=BLAS_THREADS)
 

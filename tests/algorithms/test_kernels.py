@@ -1,4 +1,4 @@
-"""The one-pass sparse-embedding kernels and the counter-based normals."""
+"""The one-pass sparse-embedding kernels, the counter-based normals and the sampling draws."""
 
 import numpy as np
 import pytest
@@ -10,6 +10,7 @@ from attnbench.algorithms import get_reducer
 from attnbench.algorithms._kernels import apply_sparse_embedding
 from attnbench.algorithms._normals import normal_rows
 from attnbench.algorithms._sparse_embedding import embedding_matrix
+from attnbench.algorithms.base import distinct_draws
 from attnbench.validation import check_matrix
 
 
@@ -161,6 +162,8 @@ def test_normal_rows_do_not_depend_on_the_blocking():
     # Odd m keeps the cosine of each row's last pair: the first m-1 entries match m+1.
     np.testing.assert_array_equal(normal_rows(11, 0, 50, 8)[:, :7], whole)
     assert not np.array_equal(normal_rows(12, 0, 50, 7), whole)
+    # A float64 block holds the same float32 values, exactly.
+    np.testing.assert_array_equal(normal_rows(11, 0, 50, 7, out=np.empty((50, 7))), whole)
 
 
 def test_normal_rows_are_standard_normal():
@@ -181,3 +184,17 @@ def test_normal_rows_are_standard_normal():
     tail = np.mean(np.abs(x) > 3)
     p3 = 2 * stats.norm.sf(3)
     assert abs(tail - p3) < 5 * np.sqrt(p3 * (1 - p3) / N)
+
+
+@pytest.mark.parametrize(("d", "s"), [(40, 1000), (1000, 40), (300, 300), (1, 5), (9, 0)])
+def test_distinct_draws_are_those_of_rng_choice(d, s):
+    rng = np.random.default_rng(d + s)
+    p = rng.random(d) ** 4
+    p[1::3] = 0.0  # columns that are never drawn
+    p /= p.sum()
+    selected, counts = distinct_draws(np.random.default_rng(7), p, s)
+    draws = np.random.default_rng(7).choice(d, size=s, p=p)
+    expected = np.unique(draws, return_counts=True)
+    for got, want in zip((selected, counts), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype

@@ -42,8 +42,8 @@ LAWS = {
                                    lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 1.6e-9 * n * nnz),
     "2× slope along nnz": ("randomized", "calibration_cost", "fails",
                            lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 36e-9 * nnz**2 / 1e6),
-    # O(s·nnz(X)) with s logarithmic, on the Thm 1 sweeps (osnap has none in the preset)
-    "osnap": ("randomized", "leverage_fast", "holds",
+    # O(s·nnz(X)) with s nonzeros per column, s logarithmic in n
+    "osnap": ("randomized", "osnap", "holds",
               lambda n, d, nnz, sq: 1e-9 * nnz * np.log2(n)),
     "svd": ("deterministic", "svd", "holds", lambda n, d, nnz, sq: 2e-9 * sq + 3e-11 * n**3),
     # the real svd's shape (quick run: Gram 1.6e-11·Σ nnz(X_i)², n×n eigh 5e-10·n³):

@@ -55,7 +55,8 @@ against it; the segment table shows that candidate's model slopes.
 The constants, chosen before any run by :mod:`attnbench.analysis.claims.simulation`
 (``scripts/claims_simulation.py paper 200``) on synthetic cost laws with the sweep
 shapes of the paper preset's seven time experiments, 200 stores per law, lognormal
-noise of 3-6 % per repeat, 5 repeats, a per-call overhead of 0.1-3 ms: with
+noise of 3-6 % per repeat, each cell's repeats as many as the preset's protocol takes
+(up to 31 within a 3 s budget, at least 3), a per-call overhead of 0.1-3 ms: with
 SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3, OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
 
 - power: ``fails`` on the planted O(n·nnz(X)) fault in 200/200 stores (1.00) both at
@@ -63,11 +64,13 @@ SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3, OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5
   measured (1.6 ns: 28 s at n = 4096; 0.86 under the single NNLS fit); on a 2× slope
   along nnz (a·nnz²/10⁶) in 200/200 (1.00);
 - false alarms: ``fails`` on a correct law in 0/200 for each of leverage_fast,
-  countsketch, osnap (1 ns·nnz·log₂ n on leverage_fast's sweeps), zero under Thm 1; svd
+  countsketch, osnap (1 ns·nnz·log₂ n), zero under Thm 1; svd
   (2 ns·Σ nnz(X_i)² + 0.03 ns·n³), svd of the measured shape (0.016 ns·Σ nnz(X_i)² +
-  0.5 ns·n³: the eigh dominates), zero under Thm 2: 0/1600 in all;
-- ``holds`` in 150, 190, 91, 192, 160, 178 and 191 of 200 (the rest inconclusive:
-  osnap's cells at small n lie near the overhead, and their intervals straddle).
+  0.5 ns·n³: the eigh dominates), zero under Thm 2: 0/1400 in all;
+- ``holds`` for leverage_fast in 191 of 200, countsketch 200, zero under Thm 1 200,
+  osnap 200, svd 181, svd of the measured shape 196, zero under Thm 2 200 (the rest
+  inconclusive: where two terms of a law cross, a segment's interval straddles the
+  slack).
 
 TOP_DOUBLINGS = 2 (v3's single NNLS fit used 2) loses the planted fault: along n and d
 the two top doublings leave room for a crossover of a·nnz and b·n^ω that follows

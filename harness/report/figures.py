@@ -456,9 +456,10 @@ def runtime_scaling(cells, sweeps, fits, models, axis):
 def _runtime_line(ax, points, fit, colour):
     points = points.sort_values("_x")
     by_x = points.groupby("_x")
-    median = by_x["time_median"].median()
-    q1 = by_x["times"].agg(lambda t: np.percentile(np.concatenate(t.to_list()), 25))
-    q3 = by_x["times"].agg(lambda t: np.percentile(np.concatenate(t.to_list()), 75))
+    # quartiles and median of every repeat at x pooled (a median of the cells' medians
+    # can lie outside the pooled quartiles)
+    q1, median, q3 = (by_x["times"].agg(lambda t, q=q: np.percentile(np.concatenate(t.to_list()), q))
+                      for q in (25, 50, 75))  # fmt: skip
     first = points.iloc[0]
     label = f"{first['dataset.family']}, m≈{count(points['m'].median())}"
     ax.errorbar(median.index, median, yerr=[median - q1, q3 - median], color=colour, marker="o",

@@ -5,10 +5,13 @@ are marked, not clipped silently.  Checked on matplotlib's own bounding boxes
 (``get_window_extent`` with the canvas renderer) of every figure the report of a
 synthetic paper-shaped run draws."""
 
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
 from _layout import layout_problems
+from attnbench.report.figures import _runtime_line
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +53,16 @@ def test_the_checks_catch_a_figure_that_does_not_read():
     assert "legend reaches outside" in problems
     assert "overlaps" in problems
     assert "draws 9 series" in problems
+
+
+def test_a_runtime_point_is_the_median_of_every_repeat_at_its_x():
+    # Two cells at one x: the median of their medians (5) lies above the pooled third
+    # quartile (4); the point is the pooled median, inside its whiskers.
+    points = pd.DataFrame({
+        "_x": [1.0, 1.0], "time_median": [2.0, 8.0], "m": [4, 4], "dataset.family": ["sparse"] * 2,
+        "times": [np.array([1.0, 2.0, 3.0, 4.0, 4.0]), np.array([1.0, 1.0, 1.0, 1.0, 8.0])],
+    })  # fmt: skip
+    ax = Figure().add_subplot()
+    _runtime_line(ax, points, None, "C0")
+    line = ax.get_lines()[0]  # the data line (then the caps)
+    assert line.get_ydata()[0] == np.median(np.concatenate(points["times"].to_list()))

@@ -34,7 +34,9 @@ from attnbench.store.facts import ReducerFacts, RunFacts
 # 4: runs.inferred: {fact: how it was filled} for the facts a migration inferred
 # 5: cells.attend_times, attend_median (A(Y) from the cell's Y), direct_times and
 #    direct_median (A(X) directly, the dataset's direct route): nullable, for the payoff
-SCHEMA_VERSION = 5
+# 6: cells.read_times, read_median (one pass over X's stored values, the machine's price
+#    of the nnz(X) term): nullable, for the time rule
+SCHEMA_VERSION = 6
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -96,6 +98,8 @@ CREATE TABLE IF NOT EXISTS cells (
     attend_median REAL,
     direct_times TEXT,
     direct_median REAL,
+    read_times TEXT,
+    read_median REAL,
     blas_threads INTEGER,
     concurrency INTEGER,
     worker TEXT,
@@ -110,6 +114,7 @@ CREATE INDEX IF NOT EXISTS cells_run ON cells (run_id);
 _RESULT_COLUMNS = (
     "error", "rounds", "warmup_rounds", "time_median", "time_iqr", "peak_bytes",
     "blas_threads", "m_auto", "auto_reaches_d", "passthrough", "attend_median", "direct_median",
+    "read_median",
 )  # fmt: skip
 
 
@@ -338,6 +343,7 @@ class Store:
             "times": _json_or_none(result.get("times")),
             "attend_times": _json_or_none(result.get("attend_times")),
             "direct_times": _json_or_none(result.get("direct_times")),
+            "read_times": _json_or_none(result.get("read_times")),
             "concurrency": concurrency,
             "worker": worker,
             "finished": time.time(),
@@ -470,7 +476,7 @@ def flatten_cells(raw):
         parsed = [json.loads(v) if isinstance(v, str) else {} for v in raw[column]]
         frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
     df = pd.concat(frames, axis=1)
-    for column in ("times", "attend_times", "direct_times"):  # lists; [] when not timed
+    for column in ("times", "attend_times", "direct_times", "read_times"):  # lists; [] when not timed
         values = raw[column] if column in raw else [None] * len(raw)
         df[column] = [json.loads(v) if isinstance(v, str) else [] for v in values]
     df["experiments"] = [json.loads(v) for v in raw["experiments"]]

@@ -31,6 +31,12 @@ dense GEMM for dense X; then the softmax), is timed the same way once per datase
 worker (:class:`WorkerState`) and stored with each of the dataset's cells:
 ``direct_times``.  A route's payoff is direct / (reduce + attend)
 (:mod:`attnbench.analysis.regime`).
+
+The price of a read of X.  One pass over X's stored values (:func:`read_pass`), timed
+the same way once per dataset and worker: ``read_times``, and ``read_median``, their
+median less that of the same call on empty arrays (the call's own overhead).  It is what
+this machine charges for the nnz(X) term of a cost bound, cache and memory hierarchy
+included; the time rule prices that term with it (:mod:`attnbench.analysis.claims.time`).
 """
 
 from __future__ import annotations
@@ -104,7 +110,7 @@ class WorkerState:
             inputs = (Q,) if K is None else (Q, K)
             self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
-            self._direct = {}
+            self._direct, self._read = {}, None
         return self.inputs, self.reference, self.stats
 
     def direct_times(self, settings, rules, started):
@@ -117,6 +123,17 @@ class WorkerState:
                 lambda: direct_attention(*inputs), settings["warmup"], rules, started
             )
         return self._direct[threads]
+
+    def read_times(self, settings, rules, started):
+        """(the rounds of :func:`read_pass` over the prepared inputs, their median less
+        that of the call on empty arrays), timed once per dataset and worker."""
+        if self._read is None:
+            inputs = self.inputs
+            empty = tuple(np.empty(0, M.dtype) for M in inputs)
+            times = time_calls(lambda: read_pass(*inputs), settings["warmup"], rules, started)
+            call = time_calls(lambda: read_pass(*empty), settings["warmup"], rules, started)
+            self._read = times, max(float(np.median(times) - np.median(call)), 0.0)
+        return self._read
 
 
 AFFORDABLE = 0.5  # rounds below min_repeats keep the cell within this share of its timeout
@@ -157,6 +174,12 @@ def direct_attention(Q, K=None):
         return attention(gram(Q))
     G = Q @ K.T
     return attention(G.toarray() if sp.issparse(G) else G)
+
+
+def read_pass(*inputs):
+    """Sum every stored value of each input once (``data`` of a sparse matrix): one
+    streaming read of X (of Q and K), O(nnz) time, no temporary."""
+    return [float((M.data if sp.issparse(M) else M).sum()) for M in inputs]
 
 
 def time_calls(fn, warmup, rules, started):
@@ -268,6 +291,7 @@ def execute_cell(cell, state):
         peak, warmups = _warm_up(reduce, make, settings["warmup"], rules["time_budget"])
         reducer, Y, times = _timed_rounds(reduce, make, rules, started)
         end_to_end = _end_to_end(state, Y, settings, rules, started) if protocol["attend"] else {}
+        read_times, read_median = state.read_times(settings, rules, started)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",
@@ -282,6 +306,8 @@ def execute_cell(cell, state):
         "blas_threads": settings["threads"],
         **reducer_sizes(reducer),
         **end_to_end,
+        "read_times": read_times,
+        "read_median": read_median,
         "wall": clock() - started,
         "pid": os.getpid(),
     }

@@ -21,9 +21,10 @@ attnbench.paper, the fits, the cost models and the intervals), so an edit of a r
 code changes it as surely as an edit of a constant.  A run stores RULES_STAMP when it
 starts, and :func:`check_claims` withholds every verdict of a run made under another
 stamp.  Changing a rule is a new version and a new run, never an edit that flips a
-stored verdict.  Version 2 (one fit across formats, no overhead exclusion, the size
-slope alone, mixed configurations) is not edited: a run stored under its stamp gets
-its verdicts withheld.
+stored verdict.  Earlier versions are not edited: a run stored under their stamp gets
+its verdicts withheld (v2: one fit across formats, no overhead exclusion, the size
+slope alone, mixed configurations; v4: nnz(X) counted, not priced by a read of X, which
+failed the m = 0 control where X leaves the caches).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from attnbench.analysis.claims.stamp import rules_stamp, source_texts
 from attnbench.intervals import LEVEL, N_BOOT
 from attnbench.paper import DEFAULT_DELTA, DEFAULT_EPS, SATURATION
 
-RULES_VERSION = 4
+RULES_VERSION = 5
 TOP_DOUBLINGS = time.TOP_DOUBLINGS
 RULE_PARAMETERS = {
     **time.PARAMETERS,

@@ -7,7 +7,11 @@ cell's repeats drawn as (law + c0)·exp(σ·N(0, 1)), with per store σ uniform 
 NOISE (3-6 %, what timed repeats run alone scatter), c0 log-uniform in OVERHEAD
 (0.1-3 ms per call) and as many repeats as the preset's protocol gives a fit that long
 (:func:`rounds`: at least ``min_repeats``, more while they stay within ``time_budget``,
-at most ``repeats``).  The time rule
+at most ``repeats``).  A memory hierarchy (:func:`price`): a read of X costs 1 ns per
+stored value in cache and ``step`` times that once X's bytes pass ``cache`` (per store
+log-uniform in CACHE and uniform in STEP); the law's nnz(X) is that priced count (a
+reducer that reads X pays what a read costs), and each cell stores its measured read
+(``read_median``, the median of its own noisy rounds).  The time rule
 (:func:`attnbench.analysis.claims.time.time_part`) judges each store; the rate of
 ``fails`` over the stores is the power of a planted fault and the false-alarm rate of a
 correct law.  ``scripts/claims_simulation.py [PRESET] [STORES]`` prints the table (the
@@ -28,6 +32,8 @@ from attnbench.analysis.claims.time import time_part
 
 NOISE = (0.03, 0.06)
 OVERHEAD = (1e-4, 3e-3)
+CACHE = (8e6, 64e6)  # bytes
+STEP = (1.0, 2.0)  # run v4 measured 1.6 (a read of X per value, 0.003 -> 0.01 at n = 1024)
 _LEVERAGE = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
 # name -> (claim key, reducer whose preset sweeps it takes, expected verdict, seconds)
 LAWS = {
@@ -75,24 +81,37 @@ def rounds(seconds, protocol):
     return int(min(protocol["repeats"], max(protocol["min_repeats"], fit)))
 
 
+def price(nnz, dense, cache, step):
+    """nnz(X) priced by a read of X: each stored value counts 1 while X's bytes (8 per
+    value, 12 when sparse: value and index) are well inside ``cache``, ``step`` well
+    beyond, a smooth step of a factor 2 either side."""
+    size = nnz * (8.0 if dense else 12.0)
+    return nnz * (1 + (step - 1) / (1 + (cache / size) ** 4))
+
+
 def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic"):
-    """A cells frame of the law on the sweeps, with this store's noise and overhead, and
-    the rounds ``protocol`` (repeats, min_repeats, time_budget) gives each cell."""
+    """A cells frame of the law on the sweeps, with this store's noise, overhead and memory
+    hierarchy, and the rounds ``protocol`` (repeats, min_repeats, time_budget) gives each
+    cell."""
     sigma = rng.uniform(*NOISE)
     overhead = float(np.exp(rng.uniform(*np.log(OVERHEAD))))
+    cache, step = float(np.exp(rng.uniform(*np.log(CACHE)))), rng.uniform(*STEP)
+    draw = lambda seconds: seconds * np.exp(sigma * rng.standard_normal(rounds(seconds, protocol)))
     rows = []
     for experiment, points in sweeps:
         for p in points:
             n, d, rho = float(p["n"]), float(p["d"]), float(p["density"])
             nnz, sq = n * d * rho, d * (n * rho) ** 2
-            seconds = law(n, d, nnz, sq) + overhead
-            times = seconds * np.exp(sigma * rng.standard_normal(rounds(seconds, protocol)))
+            priced = price(nnz, rho >= 1, cache, step)
+            seconds = law(n, d, priced, sq) + overhead
+            times = draw(seconds)
             rows.append({
                 "reducer": reducer, "experiment": experiment, "status": "ok", "m": 1024.0,
                 "dataset.family": "sparse" if rho < 1 else "gaussian", "dataset.n": n,
                 "dataset.d": d, "dataset.density": rho, "dataset.r": 0.05,
                 "stats.nnz": nnz, "stats.sum_nnz_col_sq": sq, "times": list(times),
                 "time_median": float(np.median(times)),
+                "read_median": float(np.median(draw(1e-9 * priced))),
             })  # fmt: skip
     return pd.DataFrame(rows)
 

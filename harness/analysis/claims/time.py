@@ -1,7 +1,7 @@
-"""Time rule v4: the measured local slopes of the dedicated time sweeps against the
-claimed cost model, judged over every choice of its constants (an upper bound says that
-SOME constants of its form bound the growth), per input format, with the per-call
-overhead left out.
+"""Time rule v5: the measured local slopes of the dedicated time sweeps against the
+claimed cost model, its nnz(X) term priced by this machine's measured read of X, judged
+over every choice of its constants (an upper bound says that SOME constants of its form
+bound the growth), per input format, with the per-call overhead left out.
 
 Cells.  Only dedicated time sweeps count: cells with at least MIN_TIME_REPEATS stored
 repeats, run alone (concurrency 1); accuracy cells (one repeat) never do.
@@ -9,6 +9,17 @@ repeats, run alone (concurrency 1); accuracy cells (one repeat) never do.
 The model.  a·nnz + b·n^ω for Thm 1; a·min(Σ nnz(X_i)², d·n^(ω−1)) + b·n^(ω+1) + c·nnz
 for Thm 2 (reading X once is within both of its terms; under the search it only adds
 candidates, v3's single fit needed it to follow a reducer that only reads X), a, b, c ≥ 0.
+
+The price of nnz(X) (new in v5).  The bounds count operations; a machine charges a read
+of X's values more per entry once X leaves its caches.  Run v4 found that step in m = 0's
+own time: along the density at n = 1024, d = 2^20 (0.003 -> 0.01, X from 38 to 126 MB)
+the slope of a read of X was 1.42 [1.37, 1.49], so v4 judged the control ``fails``,
+and the O(n·nnz(X)) planted fault failed on that segment alone.  Each cell stores
+``read_median`` (:func:`attnbench.sweep.runner.read_pass`: one pass over X's stored
+values, timed beside the cell), and the model's nnz(X) term is that read, scaled to
+nnz's units by the group's geometric-mean nnz per second (:func:`priced`): a·read(X) +
+b·n^ω.  The segments' axes stay the true n, d and nnz.  Cells without a read (stores
+before schema 6) are left out; a store without any is not tested.
 
 Per input format.  Dense X (every entry stored) and sparse X are judged apart, each with
 its own constants: a reducer whose dense and sparse code paths differ by a constant
@@ -56,19 +67,20 @@ The constants, chosen before any run by :mod:`attnbench.analysis.claims.simulati
 (``scripts/claims_simulation.py paper 200``) on synthetic cost laws with the sweep
 shapes of the paper preset's seven time experiments, 200 stores per law, lognormal
 noise of 3-6 % per repeat, each cell's repeats as many as the preset's protocol takes
-(up to 31 within a 3 s budget, at least 3), a per-call overhead of 0.1-3 ms: with
-SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3, OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
+(up to 31 within a 3 s budget, at least 3), a per-call overhead of 0.1-3 ms, and a
+memory hierarchy (a read of X 1 ns per value, 1-2× that beyond a cache of 8-64 MB; the
+laws' nnz(X) priced by it): with SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3,
+OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
 
 - power: ``fails`` on the planted O(n·nnz(X)) fault in 200/200 stores (1.00) both at
   the tests' size (5 ns per token and nonzero) and at the size the real calibration_cost
-  measured (1.6 ns: 28 s at n = 4096; 0.86 under the single NNLS fit); on a 2× slope
-  along nnz (a·nnz²/10⁶) in 200/200 (1.00);
-- false alarms: ``fails`` on a correct law in 0/200 for each of leverage_fast,
-  countsketch, osnap (1 ns·nnz·log₂ n), zero under Thm 1; svd
+  measured (1.6 ns: 28 s at n = 4096); on a 2× slope along nnz (a·nnz²/10⁶) in 200/200;
+- false alarms: ``fails`` on a correct law in 1 of 1400 stores (leverage_fast 1/200;
+  countsketch, osnap (1 ns·nnz·log₂ n), zero under Thm 1, svd
   (2 ns·Σ nnz(X_i)² + 0.03 ns·n³), svd of the measured shape (0.016 ns·Σ nnz(X_i)² +
-  0.5 ns·n³: the eigh dominates), zero under Thm 2: 0/1400 in all;
-- ``holds`` for leverage_fast in 191 of 200, countsketch 200, zero under Thm 1 200,
-  osnap 200, svd 181, svd of the measured shape 196, zero under Thm 2 200 (the rest
+  0.5 ns·n³: the eigh dominates), zero under Thm 2: 0/200 each);
+- ``holds`` for leverage_fast in 187 of 200, countsketch 195, zero under Thm 1 200,
+  osnap 200, svd 185, svd of the measured shape 195, zero under Thm 2 199 (the rest
   inconclusive: where two terms of a law cross, a segment's interval straddles the
   slack).
 
@@ -125,13 +137,29 @@ def input_format(cells):
     return pd.Series(np.where(sparse, "sparse", "dense"), index=cells.index)
 
 
+def priced(cells):
+    """The cells with nnz(X) (``stats.nnz``) replaced by its price, ``read_median``·κ,
+    κ = the geometric mean of nnz / read_median over the cells (nnz's units and scale)."""
+    nnz = model_stats(cells)["nnz"]
+    read = cells["read_median"].astype(float)
+    kappa = float(np.exp(np.mean(np.log(nnz / read))))
+    return cells.assign(**{"stats.nnz": read * kappa})
+
+
+def read_cells(cells):
+    """The cells with a measured read of X (a positive ``read_median``)."""
+    if "read_median" not in cells:
+        return cells.iloc[:0]
+    return cells[pd.to_numeric(cells["read_median"], errors="coerce") > 0]
+
+
 def _groups(claim, reducer, part, zipped):
     """(format, cells, judged segments) per input format of one variant, and the count of
     cells left out as overhead-dominated."""
     groups, left_out = [], 0
     for fmt, group in part.groupby(input_format(part), sort=True):
         model = FITTED_MODELS.get(claim.key, claim.time_model)
-        fits = [fit_model(group, model, w, reducer=reducer) for w in OMEGAS]
+        fits = [fit_model(priced(group), model, w, reducer=reducer) for w in OMEGAS]
         overhead = max((f.overhead for f in fits if np.isfinite(f.overhead)), default=0)
         keep = group["time_median"] >= OVERHEAD_FLOOR * overhead
         left_out += int((~keep).sum())
@@ -144,7 +172,7 @@ def _groups(claim, reducer, part, zipped):
 def _search(claim, group, segments, measured, omega):
     """:func:`.feasible.search` of the claimed model at ω over one group's segments."""
     cells = pd.Index(sorted({i for s in segments for i in (*s.low, *s.high)}))
-    terms = term_matrix(group.loc[cells], FITTED_MODELS.get(claim.key, claim.time_model), omega)
+    terms = term_matrix(priced(group).loc[cells], FITTED_MODELS.get(claim.key, claim.time_model), omega)
     x = model_stats(group)
     ends = [
         (cells.get_indexer(s.low), cells.get_indexer(s.high),
@@ -157,10 +185,12 @@ def _search(claim, group, segments, measured, omega):
 def time_rows(claim, reducer, cells, facts):
     """(one row per judged segment of the reducer's dedicated time sweeps, the searches
     (one ((variant, input format), {ω: Search}) per group), the number of cells left out as
-    overhead-dominated)."""
+    overhead-dominated, the number left out for want of a read of X)."""
     zipped = facts.zipped_axes() if facts else None
     groups, left_out = [], 0
-    for variant, part in variants(time_cells(cells)):
+    timed = time_cells(cells)
+    read = read_cells(timed)
+    for variant, part in variants(read):
         found, dropped = _groups(claim, reducer, part, zipped)
         groups += [(variant, *g) for g in found]
         left_out += dropped
@@ -193,7 +223,7 @@ def time_rows(claim, reducer, cells, facts):
                     "positions": positions,
                 }
             )
-    return rows, searches, left_out
+    return rows, searches, left_out, len(timed) - len(read)
 
 
 def omega_verdicts(searches):
@@ -223,9 +253,18 @@ def time_verdict(searches):
 
 def time_part(claim, reducer, cells, facts):
     """(verdict, what was measured, segment rows) of the time part."""
-    rows, searches, left_out = time_rows(claim, reducer, cells, facts)
+    rows, searches, left_out, unread = time_rows(claim, reducer, cells, facts)
+    kept = len(time_cells(cells))
+    if not rows and kept and unread == kept:
+        return (
+            "not tested",
+            (
+                f"no read of X measured in the {count(kept)} time cells (a run before store "
+                "schema 6): the rule prices nnz(X) by it"
+            ),
+            rows,
+        )
     if not rows:
-        kept = len(time_cells(cells))
         return (
             "not tested",
             (
@@ -247,7 +286,8 @@ def time_part(claim, reducer, cells, facts):
         if left_out
         else ""
     )
-    text = f"{per_omega}; {len(rows)} local slopes on {lines} sweep lines{overhead}"
+    unmeasured = f"; {count(unread)} cells without a read of X left out" if unread else ""
+    text = f"{per_omega}; {len(rows)} local slopes on {lines} sweep lines{overhead}{unmeasured}"
     return time_verdict(searches), text, rows
 
 

@@ -56,6 +56,30 @@ def test_time_rule_is_inconclusive_when_the_repeats_scatter():
     assert _verdict(noisy, "time")[0] == "inconclusive"
 
 
+def _cache_step(n, nnz):
+    """Seconds of a read of sparse X: 1 ns per value, 1.6 ns once X passes 32 MB (12 bytes
+    per value), the step run v4 measured along the density."""
+    return 1e-9 * nnz * (1.6 if 12 * nnz > 32e6 else 1.0)
+
+
+def test_time_rule_prices_nnz_by_the_read_of_x():
+    # m = 0 reads X once: its time is a read of X.  Priced by the measured read it holds;
+    # counted (a read taken as 1 ns per value, v4), the step past the cache is a slope of
+    # 1.4 along the density that no a·nnz + b·n^ω follows.
+    cells = _time_cells(lambda n, nnz: _cache_step(n, nnz) + 1e-4, reducer="zero")
+    cells["read_median"] = [_cache_step(n, nnz) for n, nnz in
+                            zip(cells["dataset.n"], cells["stats.nnz"])]  # fmt: skip
+    assert _verdict(cells, "time", reducer="zero")[0] == "holds"
+    cells["read_median"] = 1e-9 * cells["stats.nnz"]
+    assert _verdict(cells, "time", reducer="zero")[0] == "fails"
+
+
+def test_time_rule_needs_a_read_of_x():
+    cells = _time_cells(LEVERAGE).drop(columns="read_median")
+    verdict, measured = _verdict(cells, "time")
+    assert verdict == "not tested" and "no read of X measured" in measured
+
+
 def test_time_rule_ignores_accuracy_cells():
     # One repeat per cell: not a dedicated time sweep, however well it fits.
     verdict, measured = _verdict(_time_cells(LEVERAGE, repeats=1), "time")
@@ -158,8 +182,9 @@ def test_the_stamp_hashes_the_parameters_and_the_rules_source():
     from attnbench.analysis.claims.stamp import SOURCES, rules_stamp, source_texts
 
     sources = source_texts()
-    assert claims.RULES_VERSION == 4  # v3: one NNLS fit per format; v2: one across formats
-    assert claims.RULES_STAMP == rules_stamp(4, claims.RULE_PARAMETERS, sources)
+    # v5: nnz(X) priced by a read of X; v4: counted; v3: one NNLS fit per format
+    assert claims.RULES_VERSION == 5
+    assert claims.RULES_STAMP == rules_stamp(5, claims.RULE_PARAMETERS, sources)
     assert {"attnbench.analysis.claims.time", "attnbench.paper",
             "attnbench.analysis.fits"} <= set(SOURCES)  # fmt: skip
     constants = {"slope_slack": claims.SLOPE_SLACK, "saturation": claims.SATURATION,

@@ -5,10 +5,11 @@ test nothing), and the sizes a cell records."""
 import time
 import warnings
 
+import numpy as np
 import pytest
 
 from _support import MISBEHAVING as PLUGIN
-from _support import isolated_registry, sweep_config
+from _support import isolated_registry, sparse_matrix, sweep_config
 from attnbench import api
 from attnbench.algorithms import AutoSizeWarning, load_plugin
 from attnbench.sweep import runner
@@ -145,6 +146,25 @@ def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     lev = sized.loc[("leverage_exact", 65536, 0)]
     assert lev["m_auto"] > 16 and not lev["passthrough"] and lev["m"] <= 16
     assert (sized["auto_reaches_d"] == (sized["m_auto"] >= sized.index.get_level_values(1))).all()
+
+
+def test_a_read_of_x_is_timed_once_per_dataset_and_stored(tmp_path):
+    """read_pass sums every stored value exactly once; the read's rounds are the
+    dataset's (the same in each of its cells), stored, and their median less the empty
+    call's is the price the time rule uses, larger for the larger X."""
+    X = sparse_matrix(8, 64, 0.25)
+    assert runner.read_pass(X, X.toarray()) == [X.data.sum(), X.toarray().sum()]
+    config = sweep_config({"zero": {}, "gaussian": {"n_components": 4}}, name="read",
+                          settings={"repeats": 5}, d=[1024, 2**20])  # fmt: skip
+    store = tmp_path / "s.sqlite"
+    cells = api.load_cells(store, api.run(config, store, cache_dir=tmp_path))
+    assert (cells["read_times"].map(len) >= 3).all()
+    per_dataset = cells.groupby("dataset_key")["read_times"].agg(lambda t: len({tuple(x) for x in t}))
+    assert (per_dataset == 1).all()
+    medians = cells["read_times"].map(np.median)
+    assert ((cells["read_median"] >= 0) & (cells["read_median"] <= medians)).all()
+    small, large = (cells.loc[cells["dataset.d"] == d, "read_median"].iloc[0] for d in (1024, 2**20))
+    assert large > 10 * small
 
 
 def test_an_auto_size_beyond_d_is_stored_not_warned(tmp_path):

@@ -122,7 +122,11 @@ def find_sweeps(cells, zipped=None):
     """Every (reducer, axis) along which the cells move with the other coordinates fixed.
 
     ``cells`` are ok cells (a run's frame); ``zipped`` maps experiments to axes that move
-    together (those are left out of the line key, and named in the label).
+    together: those are left out of the line key, and named in the label, where the
+    moving axis determines them (one value of each partner per value of it and line);
+    where it does not,
+    the zipped axes list points, not a path, and each partner stays in the line key (a
+    line of sparse X at n = 256 does not pool d = 2^16 with d = 2^20).
     """
     zipped = zipped or {}
     cells = cells[cells["time_median"] > 0]
@@ -136,10 +140,13 @@ def find_sweeps(cells, zipped=None):
                 for g in zipped.get(experiment, ()):
                     if moving in g:
                         together |= set(g)
-                partners |= together - {moving}
                 fixed = [
                     c for c in _context_columns(part) if c.removeprefix("dataset.") not in together
                 ]
+                if not _determined(part, fixed, moving, together - {moving}):
+                    together = {moving}
+                    fixed = [c for c in _context_columns(part) if c != f"dataset.{moving}"]
+                partners |= together - {moving}
                 # the coordinates, not the experiment, define a line: a cell that two
                 # experiments share (one dataset, one reducer setting) lies on both lines
                 keys[part.index] = [
@@ -160,6 +167,16 @@ def find_sweeps(cells, zipped=None):
                 Sweep(reducer, axis, label, group.index[keep], x[keep], line.to_numpy()[keep])
             )
     return sweeps
+
+
+def _determined(part, fixed, moving, partners):
+    """Whether the moving axis and the fixed coordinates determine every partner's value."""
+    columns = [f"dataset.{p}" for p in sorted(partners) if f"dataset.{p}" in part]
+    if not columns:
+        return True
+    frame = part[[*fixed, f"dataset.{moving}", *columns]].map(_hashable)
+    groups = frame.groupby([*fixed, f"dataset.{moving}"])[columns].nunique()
+    return bool((groups <= 1).all(axis=None))
 
 
 def _hashable(value):

@@ -21,17 +21,21 @@ def plan(config):
     return [dataclasses.asdict(e) for e in config.experiments]
 
 
-def test_the_simulation_takes_the_preset_time_sweeps(plan):
-    sweeps = time_sweeps(plan)
+def test_the_simulation_takes_the_preset_time_sweeps(plan, config):
+    sweeps = time_sweeps(plan, config.settings)
     assert {name for name, _ in sweeps["calibration_cost"]} == {
         "time_vs_n", "time_vs_d", "time_vs_density"}  # fmt: skip
-    assert len(sweeps["svd"]) == 7
+    # the seven time_* sweeps and the regime map (31 repeats: its cells are time cells),
+    # whose zipped axes list points
+    assert [name for name, _ in sweeps["svd"]][-1] == "regime_map" and len(sweeps["svd"]) == 8
+    regime = dict(sweeps["svd"])["regime_map"]
+    assert len(regime) == 20 and {p["d"] for p in regime} == {2**16, 2**18, 2**20}
 
 
 @pytest.fixture(scope="module")
 def table(plan, config):
     laws = ["n·nnz fault", "n·nnz fault, measured size", "2× slope along nnz", "leverage_fast",
-            "osnap", "svd", "svd, measured shape", "zero (Thm 2)"]
+            "osnap", "nnz·log₂ n", "svd, measured shape", "zero (Thm 2)"]
     return simulate(plan, config.settings, laws=laws, stores=STORES).set_index("law")
 
 
@@ -41,11 +45,12 @@ def test_the_time_rule_has_power(table):
 
 
 def test_the_time_rule_rarely_fails_a_correct_law(table):
-    for law in ("leverage_fast", "osnap", "svd", "svd, measured shape", "zero (Thm 2)"):
+    for law in ("leverage_fast", "osnap", "nnz·log₂ n", "svd, measured shape", "zero (Thm 2)"):
         assert table.loc[law, "fails"] <= 0.05 * STORES, table.to_string()
-        # measured on 200 stores: holds in 0.46 (osnap, near the overhead) to 0.96
-        least = 0.3 if law == "osnap" else 0.6
-        assert table.loc[law, "holds"] >= least * STORES, table.to_string()
+    # a hidden log factor along n (slope 1 + 1/ln n, above the slack below n = 790) is
+    # mostly inconclusive, never failed; the others mostly hold
+    for law in ("leverage_fast", "osnap", "svd, measured shape", "zero (Thm 2)"):
+        assert table.loc[law, "holds"] >= 0.6 * STORES, table.to_string()
 
 
 def test_simulated_cells_get_the_rounds_of_the_protocol():

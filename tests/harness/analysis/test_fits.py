@@ -67,6 +67,17 @@ def test_sweeps_are_found_on_each_axis_of_a_grid_and_along_zipped_axes():
     assert fits.find_sweeps(synthetic_cells(zipped)) == []  # not zipped: every d is alone
 
 
+def test_zipped_axes_that_list_points_are_not_pooled_into_one_line():
+    # A zipped list of (n, d, density) points (the paper preset's regime map): at each n
+    # several (d, density); each (d, density) is a line along n, never one pooled line.
+    points = [{"n": n, "d": d, "density": rho, "family": "sparse", "time": 1e-9 * n * d * rho}
+              for n in (256, 512, 1024) for d, rho in ((2**16, 1e-3), (2**20, 1e-3), (2**20, 1e-2))]
+    found = fits.find_sweeps(synthetic_cells(points), {"e": [("n", "density", "d")]})
+    by_axis = {s.axis: s for s in found}
+    assert by_axis["n"].label == "n" and np.unique(by_axis["n"].line).size == 3
+    assert np.unique(by_axis["nnz"].line).size == 3  # density 1e-3 -> 1e-2 at each n
+
+
 def test_verdict_names_the_model_that_generated_the_times():
     # T = c n^(w+1), w = 3: the deterministic model at omega = 3 and nothing else.
     points = [{"n": n, "d": 4096, "time": 1e-10 * n ** (OMEGA_BLAS + 1)} for n in (16, 32, 64, 128)]

@@ -57,7 +57,8 @@ def builtin_reducers():
 def synthetic_cells(points, *, noise=0.05, repeats=5, seed=0, **columns):
     """A cells frame shaped like ``Store.cells`` for the fits: one ok cell per dict in
     ``points`` (keys n, d, density, family, r, ``time``, the true seconds, and ``read``,
-    the seconds of a read of X: 1 ns per nonzero unless given), with ``repeats`` times
+    the seconds of a read of X: 1 ns per nonzero unless given, and ``write``, of writing
+    the n x m Y: 1 ns per entry unless given), with ``repeats`` times
     under log-normal noise of relative size ``noise``; ``columns`` overrides the other
     columns (reducer, m, attn_err_over_r, ...)."""
     rng = np.random.default_rng(seed)
@@ -81,7 +82,9 @@ def synthetic_cells(points, *, noise=0.05, repeats=5, seed=0, **columns):
             "time_median": float(np.median(times)),
             "read_median": p.get("read", 1e-9 * p["n"] * p["d"] * p["density"]),
         }
-        rows.append(row | columns)
+        row |= columns
+        row.setdefault("write_median", p.get("write", 1e-9 * p["n"] * row["m"]))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -459,6 +462,7 @@ def _synthetic_result(reducer, spec, params, repeats, rng):
         "status": "ok", "metrics": metrics, "times": list(times), "time_median": float(median),
         "time_iqr": float(q3 - q1), "peak_bytes": None, "dataset_stats": stats,
         "blas_threads": 1, "read_times": [1e-9 * nnz], "read_median": 1e-9 * nnz,
+        "write_times": [1e-9 * n * m], "write_median": 1e-9 * n * m,
     }  # fmt: skip
 
 

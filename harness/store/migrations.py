@@ -189,6 +189,8 @@ def _rebuild(db, found):
         cell_facts["cells.m_auto, auto_reaches_d, passthrough, warmup_rounds"] = "unknown (NULL)"
     if found < 6:
         cell_facts["cells.read_times, read_median"] = "not measured (NULL): no time verdict"
+    if found < 7:
+        cell_facts["cells.write_times, write_median"] = "not measured (NULL): no time verdict"
 
     inferred = {}
     runs = db.execute(f"SELECT {', '.join(old_runs)} FROM _old_runs ORDER BY id").fetchall()

@@ -36,7 +36,8 @@ from attnbench.store.facts import ReducerFacts, RunFacts
 #    direct_median (A(X) directly, the dataset's direct route): nullable, for the payoff
 # 6: cells.read_times, read_median (one pass over X's stored values, the machine's price
 #    of the nnz(X) term): nullable, for the time rule
-SCHEMA_VERSION = 6
+# 7: cells.write_times, write_median (writing a fresh n x m array: the price of writing Y)
+SCHEMA_VERSION = 7
 DEFAULT_STORE = Path("results") / "attnbench.sqlite"
 
 _SCHEMA = """
@@ -100,6 +101,8 @@ CREATE TABLE IF NOT EXISTS cells (
     direct_median REAL,
     read_times TEXT,
     read_median REAL,
+    write_times TEXT,
+    write_median REAL,
     blas_threads INTEGER,
     concurrency INTEGER,
     worker TEXT,
@@ -114,7 +117,7 @@ CREATE INDEX IF NOT EXISTS cells_run ON cells (run_id);
 _RESULT_COLUMNS = (
     "error", "rounds", "warmup_rounds", "time_median", "time_iqr", "peak_bytes",
     "blas_threads", "m_auto", "auto_reaches_d", "passthrough", "attend_median", "direct_median",
-    "read_median",
+    "read_median", "write_median",
 )  # fmt: skip
 
 
@@ -344,6 +347,7 @@ class Store:
             "attend_times": _json_or_none(result.get("attend_times")),
             "direct_times": _json_or_none(result.get("direct_times")),
             "read_times": _json_or_none(result.get("read_times")),
+            "write_times": _json_or_none(result.get("write_times")),
             "concurrency": concurrency,
             "worker": worker,
             "finished": time.time(),
@@ -476,7 +480,7 @@ def flatten_cells(raw):
         parsed = [json.loads(v) if isinstance(v, str) else {} for v in raw[column]]
         frames.append(pd.DataFrame(parsed, index=raw.index).add_prefix(prefix))
     df = pd.concat(frames, axis=1)
-    for column in ("times", "attend_times", "direct_times", "read_times"):  # lists; [] when not timed
+    for column in ("times", "attend_times", "direct_times", "read_times", "write_times"):  # lists; [] when not timed
         values = raw[column] if column in raw else [None] * len(raw)
         df[column] = [json.loads(v) if isinstance(v, str) else [] for v in values]
     df["experiments"] = [json.loads(v) for v in raw["experiments"]]

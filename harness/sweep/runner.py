@@ -37,6 +37,9 @@ the same way once per dataset and worker: ``read_times``, and ``read_median``, t
 median less that of the same call on empty arrays (the call's own overhead).  It is what
 this machine charges for the nnz(X) term of a cost bound, cache and memory hierarchy
 included; the time rule prices that term with it (:mod:`attnbench.analysis.claims.time`).
+Likewise the price of writing Y: a fresh n x m array written once (:func:`write_pass`,
+m the width of the cell's Y), timed once per (dataset, m) and worker: ``write_times``
+and ``write_median``.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ class WorkerState:
             inputs = (Q,) if K is None else (Q, K)
             self.inputs = tuple(materialise(M, settings["input_format"]) for M in inputs)
             self._key = key
-            self._direct, self._read = {}, None
+            self._direct, self._read, self._write = {}, None, {}
         return self.inputs, self.reference, self.stats
 
     def direct_times(self, settings, rules, started):
@@ -134,6 +137,16 @@ class WorkerState:
             call = time_calls(lambda: read_pass(*empty), settings["warmup"], rules, started)
             self._read = times, max(float(np.median(times) - np.median(call)), 0.0)
         return self._read
+
+    def write_times(self, m, settings, rules, started):
+        """(the rounds of :func:`write_pass` of an n x m array, n the prepared input's rows,
+        their median less that of the call at m = 0), timed once per m and dataset."""
+        if m not in self._write:
+            n = self.inputs[0].shape[0]
+            times = time_calls(lambda: write_pass(n, m), settings["warmup"], rules, started)
+            call = time_calls(lambda: write_pass(n, 0), settings["warmup"], rules, started)
+            self._write[m] = times, max(float(np.median(times) - np.median(call)), 0.0)
+        return self._write[m]
 
 
 AFFORDABLE = 0.5  # rounds below min_repeats keep the cell within this share of its timeout
@@ -180,6 +193,12 @@ def read_pass(*inputs):
     """Sum every stored value of each input once (``data`` of a sparse matrix): one
     streaming read of X (of Q and K), O(nnz) time, no temporary."""
     return [float((M.data if sp.issparse(M) else M).sum()) for M in inputs]
+
+
+def write_pass(n, m):
+    """A fresh n x m float64 array, every entry written once: what writing a dense Y costs
+    (allocation and first touch included)."""
+    return np.ones((n, m))
 
 
 def time_calls(fn, warmup, rules, started):
@@ -292,6 +311,8 @@ def execute_cell(cell, state):
         reducer, Y, times = _timed_rounds(reduce, make, rules, started)
         end_to_end = _end_to_end(state, Y, settings, rules, started) if protocol["attend"] else {}
         read_times, read_median = state.read_times(settings, rules, started)
+        width = (Y[0] if isinstance(Y, tuple) else Y).shape[1]
+        write_times, write_median = state.write_times(width, settings, rules, started)
     q1, median, q3 = np.percentile(times, [25, 50, 75])
     return {
         "status": "ok",
@@ -308,6 +329,8 @@ def execute_cell(cell, state):
         **end_to_end,
         "read_times": read_times,
         "read_median": read_median,
+        "write_times": write_times,
+        "write_median": write_median,
         "wall": clock() - started,
         "pid": os.getpid(),
     }

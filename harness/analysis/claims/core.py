@@ -40,7 +40,7 @@ CALIBRATION = {"calibration_cost": "time", "calibration_size": "size", "calibrat
 # bound, so the rule must judge them ``holds`` (the calibration reducers: ``fails``).
 TIME_CONTROLS = {
     "randomized": {"zero": "reads X once: O(nnz(X))", "countsketch": "O(nnz(X)) sketch",
-                   "osnap": "O(s·nnz(X)) sketch, s logarithmic"},
+                   "osnap": "O(s·nnz(X)) sketch, s = 4"},
     "deterministic": {"zero": "reads X once: O(nnz(X))",
                       "svd": "Gram + eigh: Σ nnz(X_i)² + n^ω"},
 }  # fmt: skip

@@ -11,7 +11,10 @@ at most ``repeats``).  A memory hierarchy (:func:`price`): a read of X costs 1 n
 stored value in cache and ``step`` times that once X's bytes pass ``cache`` (per store
 log-uniform in CACHE and uniform in STEP); the law's nnz(X) is that priced count (a
 reducer that reads X pays what a read costs), and each cell stores its measured read
-(``read_median``, the median of its own noisy rounds).  The time rule
+(``read_median``, the median of its own noisy rounds).  Every law but m = 0's also
+writes its n x m Y (m = 4096, as the preset runs the sketches) at WRITE seconds per
+entry priced by the same hierarchy (8 bytes per entry), and each cell stores that
+write's measurement (``write_median``).  The time rule
 (:func:`attnbench.analysis.claims.time.time_part`) judges each store; the rate of
 ``fails`` over the stores is the power of a planted fault and the false-alarm rate of a
 correct law.  ``scripts/claims_simulation.py [PRESET] [STORES]`` prints the table (the
@@ -34,6 +37,8 @@ from attnbench.paper import MIN_TIME_REPEATS
 NOISE = (0.03, 0.06)
 OVERHEAD = (1e-4, 3e-3)
 CACHE = (8e6, 64e6)  # bytes
+WRITE = 0.5e-9  # seconds per entry of Y written, in cache
+M = 4096.0  # Y's width in every law but m = 0's
 STEP = (1.0, 2.0)  # run v4 measured 1.6 (a read of X per value, 0.003 -> 0.01 at n = 1024)
 _LEVERAGE = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
 # name -> (claim key, reducer whose preset sweeps it takes, expected verdict, seconds)
@@ -90,15 +95,15 @@ def rounds(seconds, protocol):
     return int(min(protocol["repeats"], max(protocol["min_repeats"], fit)))
 
 
-def price(nnz, dense, cache, step):
-    """nnz(X) priced by a read of X: each stored value counts 1 while X's bytes (8 per
-    value, 12 when sparse: value and index) are well inside ``cache``, ``step`` well
-    beyond, a smooth step of a factor 2 either side."""
-    size = nnz * (8.0 if dense else 12.0)
-    return nnz * (1 + (step - 1) / (1 + (cache / size) ** 4))
+def price(count, entry_bytes, cache, step):
+    """``count`` values priced by the hierarchy: each counts 1 while their bytes are well
+    inside ``cache``, ``step`` well beyond, a smooth step of a factor 2 either side."""
+    if count <= 0:
+        return 0.0
+    return count * (1 + (step - 1) / (1 + (cache / (count * entry_bytes)) ** 4))
 
 
-def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic"):
+def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic", m=M):
     """A cells frame of the law on the sweeps, with this store's noise, overhead and memory
     hierarchy, and the rounds ``protocol`` (repeats, min_repeats, time_budget) gives each
     cell."""
@@ -111,16 +116,18 @@ def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic"):
         for p in points:
             n, d, rho = float(p["n"]), float(p["d"]), float(p["density"])
             nnz, sq = n * d * rho, d * (n * rho) ** 2
-            priced = price(nnz, rho >= 1, cache, step)
-            seconds = law(n, d, priced, sq) + overhead
+            priced = price(nnz, 8.0 if rho >= 1 else 12.0, cache, step)
+            written = WRITE * price(n * m, 8.0, cache, step)
+            seconds = law(n, d, priced, sq) + written + overhead
             times = draw(seconds)
             rows.append({
-                "reducer": reducer, "experiment": experiment, "status": "ok", "m": 1024.0,
+                "reducer": reducer, "experiment": experiment, "status": "ok", "m": m,
                 "dataset.family": "sparse" if rho < 1 else "gaussian", "dataset.n": n,
                 "dataset.d": d, "dataset.density": rho, "dataset.r": 0.05,
                 "stats.nnz": nnz, "stats.sum_nnz_col_sq": sq, "times": list(times),
                 "time_median": float(np.median(times)),
                 "read_median": float(np.median(draw(1e-9 * priced))),
+                "write_median": float(np.median(draw(written))) if written else 0.0,
             })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -136,8 +143,9 @@ def simulate(experiments, protocol, laws=None, stores=200, seed=0):
         key, reducer, expected, law = LAWS[name]
         rng = np.random.default_rng([seed, list(LAWS).index(name)])
         verdicts = [
-            time_part(claims[key], "synthetic", synthetic_store(sweeps[reducer], law, rng, protocol),
-                      None)[0]
+            time_part(claims[key], "synthetic",
+                      synthetic_store(sweeps[reducer], law, rng, protocol,
+                                      m=0.0 if reducer == "zero" else M), None)[0]
             for _ in range(stores)
         ]
         counts = pd.Series(verdicts).value_counts()

@@ -1,13 +1,17 @@
-"""Time rule v5: the measured local slopes of the dedicated time sweeps against the
-claimed cost model, its nnz(X) term priced by this machine's measured read of X, judged
+"""Time rule v6: the measured local slopes of the dedicated time sweeps against the
+claimed cost model, its nnz(X) term priced by this machine's measured read of X and its
+output term by the measured write of Y, judged
 over every choice of its constants (an upper bound says that SOME constants of its form
 bound the growth), per input format, with the per-call overhead left out.
 
 Cells.  Only dedicated time sweeps count: cells with at least MIN_TIME_REPEATS stored
 repeats, run alone (concurrency 1); accuracy cells (one repeat) never do.
 
-The model.  a·nnz + b·n^ω for Thm 1; a·min(Σ nnz(X_i)², d·n^(ω−1)) + b·n^(ω+1) + c·nnz
-for Thm 2 (reading X once is within both of its terms; under the search it only adds
+The model.  a·nnz + b·n^ω + c·n·m for Thm 1 (writing Y, new in v6: n·m ≤ n^ω at the
+theory's m ≤ n^(ω−1), but the preset runs the sketches at m = 4096 from n = 256, where
+v5 judged countsketch ``fails`` on the step of a fresh 16 → 32 → 64 MB Y along n);
+a·min(Σ nnz(X_i)², d·n^(ω−1)) + b·n^(ω+1) + c·nnz for Thm 2 (its reducers write at most
+14n² ≤ n^(ω+1) entries) (reading X once is within both of its terms; under the search it only adds
 candidates, v3's single fit needed it to follow a reducer that only reads X), a, b, c ≥ 0.
 
 The price of nnz(X) (new in v5).  The bounds count operations; a machine charges a read
@@ -19,7 +23,9 @@ and the O(n·nnz(X)) planted fault failed on that segment alone.  Each cell stor
 values, timed beside the cell), and the model's nnz(X) term is that read, scaled to
 nnz's units by the group's geometric-mean nnz per second (:func:`priced`): a·read(X) +
 b·n^ω.  The segments' axes stay the true n, d and nnz.  Cells without a read (stores
-before schema 6) are left out; a store without any is not tested.
+before schema 6) are left out; a store without any is not tested.  Likewise n·m is
+priced by ``write_median`` (:func:`attnbench.sweep.runner.write_pass`: a fresh n x m
+array written once), where it is positive (m = 0 writes nothing: the term drops out).
 
 Per input format.  Dense X (every entry stored) and sparse X are judged apart, each with
 its own constants: a reducer whose dense and sparse code paths differ by a constant
@@ -45,8 +51,8 @@ over the reducer's segments).
 
 The search (:mod:`.feasible`).  A model's local slope over a segment depends only on the
 ratios of its constants (b/a, c/a): every ratio on a log grid, 10^-12 to 10^12 in
-quarter decades on terms normalised by their geometric mean (97 candidates for Thm 1,
-97² for Thm 2), is a candidate.  Each candidate classifies every segment against its
+quarter decades on terms normalised by their geometric mean (97² candidates for each
+theorem; 97 where a term is zero everywhere, as n·m at m = 0), is a candidate.  Each candidate classifies every segment against its
 model slope: ``above`` when the interval's low end exceeds it + SLOPE_SLACK, ``below``
 when the high end does not, ``consistent`` when the interval straddles it but is at most
 MAX_CI_WIDTH wide and the slope itself is not above, ``straddles`` otherwise.  A
@@ -72,7 +78,8 @@ regime map), 200 stores per law, lognormal
 noise of 3-6 % per repeat, each cell's repeats as many as the preset's protocol takes
 (up to 31 within a 3 s budget, at least 3), a per-call overhead of 0.1-3 ms, and a
 memory hierarchy (a read of X 1 ns per value, 1-2× that beyond a cache of 8-64 MB; the
-laws' nnz(X) priced by it): with SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3,
+laws' nnz(X) priced by it; every law but m = 0's writing an n x 4096 Y, 0.5 ns per
+entry priced likewise): with SLOPE_SLACK = 0.15, TOP_DOUBLINGS = 3,
 OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
 
 - power: ``fails`` on the planted O(n·nnz(X)) fault in 200/200 stores (1.00) both at
@@ -81,10 +88,10 @@ OVERHEAD_FLOOR = 4 and MAX_CI_WIDTH = 0.5,
 - false alarms: ``fails`` on a law within the bound in 0 of 1400 stores (leverage_fast,
   countsketch, osnap (4 ns·nnz: s = 4), zero under Thm 1; svd (2 ns·Σ nnz(X_i)² +
   0.03 ns·n³), svd of the measured shape (0.016 ns·Σ nnz(X_i)² + 0.5 ns·n³: the eigh
-  dominates), zero under Thm 2); in 2 of 200 on a hidden log factor, 1 ns·nnz·log₂ n
-  (148 inconclusive: the slack covers 1/ln n only above n ≈ 790);
-- ``holds`` for leverage_fast in 178 of 200, countsketch 196, zero under Thm 1 198,
-  osnap 200, svd 187, svd of the measured shape 181, zero under Thm 2 200 (the rest
+  dominates), zero under Thm 2); in 3 of 200 on a hidden log factor, 1 ns·nnz·log₂ n
+  (128 inconclusive: the slack covers 1/ln n only above n ≈ 790);
+- ``holds`` for leverage_fast in 181 of 200, countsketch 194, zero under Thm 1 198,
+  osnap 200, svd 185, svd of the measured shape 181, zero under Thm 2 200 (the rest
   inconclusive: where two terms of a law cross, a segment's interval straddles the
   slack).
 
@@ -120,7 +127,9 @@ MAX_CI_WIDTH = 0.5  # a straddling interval narrower than this, centred below, i
 FORMATS = ("dense", "sparse")
 # The model fitted per claim: the bound's terms, plus reading X once for Thm 2 (nnz(X)
 # is at most Σ nnz(X_i)² and d·n^(ω−1), so within the bound; Thm 1's model has it).
-FITTED_MODELS = {"randomized": "randomized", "deterministic": "deterministic_read"}
+# Thm 1 with writing Y (n·m) too: its reducers run at a fixed m above the theory's at
+# small n; Thm 2's n^(ω+1) already exceeds any Y its reducers write (m ≤ 14n: 14n²).
+FITTED_MODELS = {"randomized": "randomized_write", "deterministic": "deterministic_read"}
 PARAMETERS = {
     "slope_slack": SLOPE_SLACK,
     "top_doublings": TOP_DOUBLINGS,
@@ -141,20 +150,33 @@ def input_format(cells):
     return pd.Series(np.where(sparse, "sparse", "dense"), index=cells.index)
 
 
+def _price(count, seconds):
+    """``seconds`` scaled to ``count``'s units by their geometric-mean ratio over the cells
+    where both are positive; the count itself where the measurement is not positive (below
+    the call's own overhead), and all of ``count`` where none is (Y with m = 0: zero)."""
+    both = (count > 0) & (seconds > 0)
+    if not both.any():
+        return count.astype(float)
+    scaled = seconds * float(np.exp(np.mean(np.log(count[both] / seconds[both]))))
+    return scaled.where(seconds > 0, count).astype(float)
+
+
 def priced(cells):
-    """The cells with nnz(X) (``stats.nnz``) replaced by its price, ``read_median``·κ,
-    κ = the geometric mean of nnz / read_median over the cells (nnz's units and scale)."""
-    nnz = model_stats(cells)["nnz"]
-    read = cells["read_median"].astype(float)
-    kappa = float(np.exp(np.mean(np.log(nnz / read))))
-    return cells.assign(**{"stats.nnz": read * kappa})
+    """The cells with nnz(X) (``stats.nnz``) priced by ``read_median`` and Y's n·m entries
+    (``stats.nm``) by ``write_median``, each scaled to the count's units and scale."""
+    stats = model_stats(cells)
+    return cells.assign(**{
+        "stats.nnz": _price(stats["nnz"], cells["read_median"].astype(float)),
+        "stats.nm": _price(stats["nm"], cells["write_median"].astype(float)),
+    })  # fmt: skip
 
 
 def read_cells(cells):
-    """The cells with a measured read of X (a positive ``read_median``)."""
-    if "read_median" not in cells:
+    """The cells with a measured read of X (a positive ``read_median``) and write of Y."""
+    if "read_median" not in cells or "write_median" not in cells:
         return cells.iloc[:0]
-    return cells[pd.to_numeric(cells["read_median"], errors="coerce") > 0]
+    read = pd.to_numeric(cells["read_median"], errors="coerce")
+    return cells[(read > 0) & pd.to_numeric(cells["write_median"], errors="coerce").notna()]
 
 
 def _groups(claim, reducer, part, zipped):
@@ -177,6 +199,7 @@ def _search(claim, group, segments, measured, omega):
     """:func:`.feasible.search` of the claimed model at ω over one group's segments."""
     cells = pd.Index(sorted({i for s in segments for i in (*s.low, *s.high)}))
     terms = term_matrix(priced(group).loc[cells], FITTED_MODELS.get(claim.key, claim.time_model), omega)
+    terms = terms.loc[:, (terms != 0).any()]  # a term that is zero everywhere (Y at m = 0)
     x = model_stats(group)
     ends = [
         (cells.get_indexer(s.low), cells.get_indexer(s.high),
@@ -263,8 +286,8 @@ def time_part(claim, reducer, cells, facts):
         return (
             "not tested",
             (
-                f"no read of X measured in the {count(kept)} time cells (a run before store "
-                "schema 6): the rule prices nnz(X) by it"
+                f"no read of X or write of Y measured in the {count(kept)} time cells (a run "
+                "before store schema 7): the rule prices nnz(X) and n·m by them"
             ),
             rows,
         )
@@ -290,7 +313,7 @@ def time_part(claim, reducer, cells, facts):
         if left_out
         else ""
     )
-    unmeasured = f"; {count(unread)} cells without a read of X left out" if unread else ""
+    unmeasured = f"; {count(unread)} cells without a read of X or a write of Y left out" if unread else ""
     text = f"{per_omega}; {len(rows)} local slopes on {lines} sweep lines{overhead}{unmeasured}"
     return time_verdict(searches), text, rows
 

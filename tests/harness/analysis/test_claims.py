@@ -74,10 +74,31 @@ def test_time_rule_prices_nnz_by_the_read_of_x():
     assert _verdict(cells, "time", reducer="zero")[0] == "fails"
 
 
+def test_the_time_model_prices_x_by_its_read_and_y_by_its_write():
+    # Exact: nnz(X) becomes read_median and n·m becomes write_median, each times the
+    # geometric mean of count / seconds; Theorem 1's model has a term for writing Y; a
+    # write below the call's overhead (0) keeps its count.
+    from attnbench.analysis.claims.time import FITTED_MODELS, priced
+    from attnbench.analysis.fits import term_matrix
+
+    cells = _time_cells(LEVERAGE).iloc[:4].copy()
+    cells["read_median"] = [1.0, 2.0, 4.0, 8.0]
+    cells["write_median"] = [3.0, 0.0, 12.0, 24.0]
+    out = priced(cells)
+    nnz, nm = cells["stats.nnz"], cells["dataset.n"] * cells["m"]
+    kappa = np.exp(np.mean(np.log(nnz / cells["read_median"])))
+    np.testing.assert_allclose(out["stats.nnz"], cells["read_median"] * kappa, rtol=1e-12)
+    both = [0, 2, 3]
+    mu = np.exp(np.mean(np.log(nm.iloc[both] / cells["write_median"].iloc[both])))
+    np.testing.assert_allclose(out["stats.nm"], [3 * mu, nm.iloc[1], 12 * mu, 24 * mu], rtol=1e-12)
+    terms = term_matrix(out, FITTED_MODELS["randomized"], 3.0)
+    np.testing.assert_allclose(terms["n*m"], out["stats.nm"], rtol=1e-12)
+
+
 def test_time_rule_needs_a_read_of_x():
     cells = _time_cells(LEVERAGE).drop(columns="read_median")
     verdict, measured = _verdict(cells, "time")
-    assert verdict == "not tested" and "no read of X measured" in measured
+    assert verdict == "not tested" and "no read of X or write of Y measured" in measured
 
 
 def test_time_rule_ignores_accuracy_cells():
@@ -182,9 +203,10 @@ def test_the_stamp_hashes_the_parameters_and_the_rules_source():
     from attnbench.analysis.claims.stamp import SOURCES, rules_stamp, source_texts
 
     sources = source_texts()
-    # v5: nnz(X) priced by a read of X; v4: counted; v3: one NNLS fit per format
-    assert claims.RULES_VERSION == 5
-    assert claims.RULES_STAMP == rules_stamp(5, claims.RULE_PARAMETERS, sources)
+    # v6: and n·m by a write of Y; v5: nnz(X) priced by a read of X; v4: counted; v3:
+    # one NNLS fit per format
+    assert claims.RULES_VERSION == 6
+    assert claims.RULES_STAMP == rules_stamp(6, claims.RULE_PARAMETERS, sources)
     assert {"attnbench.analysis.claims.time", "attnbench.paper",
             "attnbench.analysis.fits"} <= set(SOURCES)  # fmt: skip
     constants = {"slope_slack": claims.SLOPE_SLACK, "saturation": claims.SATURATION,

@@ -148,7 +148,7 @@ def test_rounds_warmups_draws_and_sizes_are_stored(tmp_path):
     assert (sized["auto_reaches_d"] == (sized["m_auto"] >= sized.index.get_level_values(1))).all()
 
 
-def test_a_read_of_x_is_timed_once_per_dataset_and_stored(tmp_path):
+def test_a_read_of_x_and_a_write_of_y_are_timed_once_and_stored(tmp_path):
     """read_pass sums every stored value exactly once; the read's rounds are the
     dataset's (the same in each of its cells), stored, and their median less the empty
     call's is the price the time rule uses, larger for the larger X."""
@@ -165,6 +165,11 @@ def test_a_read_of_x_is_timed_once_per_dataset_and_stored(tmp_path):
     assert ((cells["read_median"] >= 0) & (cells["read_median"] <= medians)).all()
     small, large = (cells.loc[cells["dataset.d"] == d, "read_median"].iloc[0] for d in (1024, 2**20))
     assert large > 10 * small
+    # the write of Y: once per (dataset, m); nothing to write at m = 0
+    assert runner.write_pass(3, 5).shape == (3, 5)
+    per_width = cells.groupby(["dataset_key", "m"])["write_times"].agg(lambda t: len({tuple(x) for x in t}))
+    assert (per_width == 1).all() and (cells["write_times"].map(len) >= 3).all()
+    assert (cells["write_median"] <= cells["write_times"].map(np.median)).all()
 
 
 def test_an_auto_size_beyond_d_is_stored_not_warned(tmp_path):

@@ -22,7 +22,7 @@ i.e. 1.15 (benchmarks/bench_floors.py measures about 1.25).  scikit-learn's
 GaussianRandomProjection spends about three quarters of its time drawing the normals
 (NumPy's legacy generator) and the rest on the same product, so at double precision the
 product alone bounds the speed-up over it at about 4.7 (n = 256, d = 2^14, m = 2048;
-scripts/bench_leverage_fast.py).
+``benchmarks/bench_speedups.py``, ``OverPeer``).
 """
 
 import math

@@ -33,12 +33,9 @@ Sizes are read from ``ATTNBENCH_BENCH_GRID`` (``common.shapes``' variable): ``sm
 is tiny, for CI.
 """
 
-import os
-import statistics
-import time
 import warnings
 
-from .common import GRID_VARIABLE, blas_threads_limited, suite_version
+from .common import blas_threads_limited, cpu_ratio, grid_name, random_input, suite_version
 
 FLOOR_REDUCERS = [
     "countsketch", "osnap", "gaussian", "sparse_sign", "srht", "leverage_fast", "svd", "bss",
@@ -60,35 +57,6 @@ E2E_REDUCERS = ["countsketch", "osnap", "gaussian", "leverage_fast"]
 E2E_COMPONENTS_PER_TOKEN = 4
 ROUNDS = 5
 SEED = 0
-
-
-def grid():
-    name = os.environ.get(GRID_VARIABLE, "").strip() or "default"
-    return "smoke" if name == "smoke" else ("large" if name == "large" else "default")
-
-
-def cpu_ratio(work, floor, rounds=ROUNDS):
-    """median CPU time of work() / median of floor(), the two timed alternately."""
-    spent = {work: [], floor: []}
-    for _ in range(rounds):
-        for f in (work, floor):
-            start = time.process_time()
-            f()
-            spent[f].append(time.process_time() - start)
-    return statistics.median(spent[work]) / max(statistics.median(spent[floor]), 1e-9)
-
-
-def floor_input(n, d, density, layout, seed=SEED):
-    import numpy as np
-    import scipy.sparse as sp
-
-    rng = np.random.default_rng(seed)
-    if layout == "csr":
-        X = sp.random(n, d, density=density, format="csr", random_state=rng)
-        X.data = rng.standard_normal(X.nnz)
-        return X
-    X = rng.standard_normal((n, d))
-    return np.asfortranarray(X) if layout == "dense_f" else X
 
 
 def read_of(X):
@@ -171,12 +139,12 @@ class CostFloor:
     timeout = 600
 
     def setup(self, name, layout):
-        n, d, m, density = FLOOR_SHAPES[grid()]
+        n, d, m, density = FLOOR_SHAPES[grid_name()]
         self._limits = blas_threads_limited()
-        self.X = floor_input(n, d, density, layout)
+        self.X = random_input(n, d, density, layout)
         self.reducer = fitted(name, self.X, m)
         self.floor = floor_of(name, self.reducer, self.X)
-        self.rounds = 1 if name == "bss" and grid() != "smoke" else ROUNDS
+        self.rounds = 1 if name == "bss" and grid_name() != "smoke" else ROUNDS
 
     def teardown(self, *params):
         self._limits.restore_original_limits()
@@ -197,9 +165,9 @@ class EndToEnd:
     timeout = 1200
 
     def setup(self, name, regime):
-        n, d, density = E2E_REGIMES["smoke" if grid() == "smoke" else "default"][regime]
+        n, d, density = E2E_REGIMES["smoke" if grid_name() == "smoke" else "default"][regime]
         self._limits = blas_threads_limited()
-        self.X = floor_input(n, d, density, "csr" if density else "dense_c")
+        self.X = random_input(n, d, density, "csr" if density else "dense_c")
         self.m = E2E_COMPONENTS_PER_TOKEN * n
         self.name = name
 

@@ -2,7 +2,10 @@
 
 Laid out like SciPy's benchmarks/: this small module, then one module per area
 (``bench_reducers``: time and peak memory of ``fit_transform``; ``bench_accuracy``:
-the metrics of its result as asv ``track_`` numbers).
+the metrics of its result as asv ``track_`` numbers; ``bench_floors``: time over each
+reducer's cost floor and reducing-then-attending over attending directly;
+``bench_speedups``: time over the peers a reducer replaces; ``bench_bss``: bss at the
+sizes it affords; ``bench_datasets``: the generators; ``bench_executors``: the dask worker's allocator).
 
 Grid: every registered reducer x (n, d) x data (gaussian, sparse) x format (dense,
 csr), with fixed seeds.  ``ATTNBENCH_BENCH_GRID`` picks the (n, d) axis: ``default``,
@@ -17,6 +20,8 @@ file, entry point or plug-in is benchmarked on the next run without editing the 
 """
 
 import os
+import statistics
+import time
 
 import scipy.sparse as sp
 
@@ -49,6 +54,39 @@ DATA_VERSION = 1
 N_COMPONENTS_PER_TOKEN = {"countsketch": 16, "osnap": 16}
 
 
+def grid_name():
+    """The name GRID_VARIABLE gives (``default`` when unset), for modules with their own
+    sizes per grid; :func:`shapes` checks it."""
+    shapes()
+    return os.environ.get(GRID_VARIABLE, "").strip() or "default"
+
+
+def cpu_ratio(work, floor, rounds):
+    """median CPU time of work() / median of floor(), the two timed alternately in this
+    process, so that the ratio does not move with the machine's load."""
+    spent = {work: [], floor: []}
+    for _ in range(rounds):
+        for f in (work, floor):
+            start = time.process_time()
+            f()
+            spent[f].append(time.process_time() - start)
+    return statistics.median(spent[work]) / max(statistics.median(spent[floor]), 1e-9)
+
+
+def random_input(n, d, density, layout, seed=DATA_SEED):
+    """Standard normal X, n x d: dense C (``dense_c``), dense F (``dense_f``) or CSR with
+    ``density`` (``csr``; scipy.sparse.random's pattern, normal values)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if layout == "csr":
+        X = sp.random(n, d, density=density, format="csr", random_state=rng)
+        X.data = rng.standard_normal(X.nnz)
+        return X
+    X = rng.standard_normal((n, d))
+    return np.asfortranarray(X) if layout == "dense_f" else X
+
+
 def suite_version(own):
     """asv ``version`` of a benchmark: the data's version and the benchmark's own.
 
@@ -78,6 +116,17 @@ class ReducerGrid:
         from attnbench.algorithms import list_reducers
 
         return [list_reducers(), shapes(), DATA, FORMATS]
+
+
+class GridAxis:
+    """``params`` of a benchmark whose values depend on the grid: ``axes`` maps a grid
+    name to the list of values; read when asv (or a test) reads ``params``."""
+
+    def __init__(self, **axes):
+        self.axes = axes
+
+    def __get__(self, instance, owner):
+        return [self.axes[grid_name()]]
 
 
 def make_input(data, n, d, fmt, seed=DATA_SEED):

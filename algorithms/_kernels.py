@@ -16,7 +16,8 @@ CSR; columns of an F array or CSC).  Dense kernels read codes from a table of d 
 codes (O(s d), negligible next to n d); sparse kernels hash each stored entry: cost
 O(s nnz(X)), whatever d.  SciPy's ``X @ S`` converts X first (for C-ordered dense X, an
 implicit transposed copy) and costs 4-10 reads of X where these cost 1-1.5
-(``benchmarks/bench_floors.py``, ``CostFloor``).
+(``benchmarks/bench_floors.py``, ``CostFloor``: these over a read;
+``benchmarks/bench_speedups.py``, ``OverPeer``: countsketch over SciPy's).
 
 Every kernel adds the terms of each Y[i, c] in increasing feature order j, one rounding
 per term, so dense C, dense F, CSR, CSC and COO input give bitwise the same Y (a dense

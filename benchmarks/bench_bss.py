@@ -1,16 +1,17 @@
 """bss (Batson, Spielman, Srivastava 2012, Twice-Ramanujan sparsifiers) at the sizes it
-affords: CPU seconds of one fit on one BLAS thread, and the shortlist's speed-up over
-the plain greedy.
+affords, as asv ``track_`` ratios measured in one process, BLAS on one thread, b = 4
+(kappa = 9), dense Gaussian X:
 
-- ``Scale.track_cpu_seconds``: dense Gaussian X, d = 2^16, b = 4 (kappa = 9), n = 256,
-  512 and 1024 (one fit each: at n = 1024 it is tens of seconds).  Its cost is
-  O(d n^2 + b n^(10/3)) (the module docstring of ``attnbench.algorithms.bss``), so the
-  time grows about as n^2 at these sizes, where the Gram and the rankings dominate.
-- ``Shortlist.track_shortlist_over_greedy``: n = 128, d = 2^14, b = 4, the default
+- ``Scale``, d = 2^16, n = 512 and 1024, each n and n/2 fitted once in one
+  ``setup_cache`` (at n = 1024 a fit is tens of seconds):
+  ``track_over_half_n``: CPU time of a fit at n over one at n/2 (2^slope in n; its cost
+  O(d n^2 + b n^(10/3)), the module docstring of ``attnbench.algorithms.bss``, gives 4
+  where the Gram and the rankings dominate, up to 2^(10/3) = 10 where the steps do);
+  ``track_over_floor``: a fit at n over its floor at n (the whitening and one full
+  scoring, ``bench_floors.floor_of``), CostFloor's ratio at the sizes of this class;
+- ``Shortlist.track_shortlist_over_greedy``: n = 128, d = 2^14, the default
   ``candidates="shortlist"`` over ``"all"`` (every column ranked at every step), the
-  two timed alternately.
-
-These are absolute seconds (``Scale``): compare them across commits on one machine.
+  two timed alternately (below 1: the shortlist pays).
 """
 
 from .common import (
@@ -23,42 +24,53 @@ from .common import (
 )
 
 B = 4.0
-SCALE_N = {"smoke": [16, 32], "default": [256, 512, 1024], "large": [256, 512, 1024]}
+SCALE_N = {"smoke": [32], "default": [512, 1024], "large": [512, 1024]}
 SCALE_D = {"smoke": 2**10, "default": 2**16, "large": 2**16}
 SHORTLIST_SHAPE = {"smoke": (16, 2**10), "default": (128, 2**14), "large": (128, 2**14)}
 
 
-def fitted_seconds(X, **params):
-    """CPU seconds of one bss fit on X."""
+def cpu_seconds(work, *args):
+    """CPU seconds of one call of work(*args)."""
     import time
 
-    from attnbench.algorithms import get_reducer
-
-    reducer = get_reducer("bss", b=B, **params)
     start = time.process_time()
-    reducer.fit(X)
+    work(*args)
     return time.process_time() - start
 
 
 class Scale:
-    """CPU seconds of one bss fit, dense X, d fixed, along n."""
+    """bss along n at d fixed: time at n over time at n/2, and over its floor."""
 
     params = GridAxis(**SCALE_N)
     param_names = ["n"]  # noqa: RUF012 (asv reads class attributes)
-    version = suite_version(1)
+    version = suite_version(2)  # 2: ratios instead of seconds
     timeout = 600
 
-    def setup(self, n):
-        self._limits = blas_threads_limited()
-        self.X = random_input(n, SCALE_D[grid_name()], None, "dense_c")
+    def setup_cache(self):
+        """{n: (CPU seconds of one fit, of its floor)} at every n of the grid and n/2."""
+        from attnbench.algorithms import get_reducer
 
-    def teardown(self, n):
-        self._limits.restore_original_limits()
+        from .bench_floors import floor_of
 
-    def track_cpu_seconds(self, n):
-        return fitted_seconds(self.X)
+        grid = grid_name()
+        seconds = {}
+        with blas_threads_limited():
+            for n in sorted({k for top in SCALE_N[grid] for k in (top // 2, top)}):
+                X = random_input(n, SCALE_D[grid], None, "dense_c")
+                reducer = get_reducer("bss", b=B)
+                fit = cpu_seconds(reducer.fit, X)
+                seconds[n] = (fit, cpu_seconds(floor_of("bss", reducer, X)))
+        return seconds
 
-    track_cpu_seconds.unit = "seconds"
+    def track_over_half_n(self, seconds, n):
+        return seconds[n][0] / max(seconds[n // 2][0], 1e-9)
+
+    track_over_half_n.unit = "n/2"
+
+    def track_over_floor(self, seconds, n):
+        return seconds[n][0] / max(seconds[n][1], 1e-9)
+
+    track_over_floor.unit = "floor"
 
 
 class Shortlist:

@@ -87,6 +87,7 @@ class SparseGeneration:
         from attnbench.datasets import DatasetSpec, get_family
 
         n, d = SPARSE_SHAPE[grid_name()]
+        self._limits = blas_threads_limited()
         family, spec = get_family("sparse"), DatasetSpec("sparse", n, d, density=density)
         self.ours = lambda: family.generate(spec, np.random.default_rng(SEED))
 
@@ -97,6 +98,9 @@ class SparseGeneration:
             )
 
         self.scipy = scipy_random
+
+    def teardown(self, density):
+        self._limits.restore_original_limits()
 
     def track_time_over_scipy(self, density):
         return cpu_ratio(self.ours, self.scipy, ROUNDS)

@@ -5,8 +5,8 @@ glibc's dynamic mmap threshold (mallopt(3)): every array over 128 KiB is then ma
 unmapped afresh.  ``MallocTrim.track_trim_over_plain`` fits the same reducers in two
 worker processes, one with that setting and one without, interleaved round by round (one
 BLAS thread each), and tracks the median over rounds of the ratio of their median fit
-times, trim / plain: above 1, the setting slows the cells down, and the executor is right
-to drop it.
+times (wall clock, as a cell is timed), trim / plain: above 1, the setting slows the
+cells down, and the executor is right to drop it.
 """
 
 from .common import grid_name, suite_version

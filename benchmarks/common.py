@@ -4,8 +4,10 @@ Laid out like SciPy's benchmarks/: this small module, then one module per area
 (``bench_reducers``: time and peak memory of ``fit_transform``; ``bench_accuracy``:
 the metrics of its result as asv ``track_`` numbers; ``bench_floors``: time over each
 reducer's cost floor and reducing-then-attending over attending directly;
-``bench_speedups``: time over the peers a reducer replaces; ``bench_bss``: bss at the
-sizes it affords; ``bench_datasets``: the generators; ``bench_executors``: the dask worker's allocator).
+``bench_speedups``: time over the peers a reducer replaces; ``bench_bss``: bss along n
+and its shortlist over the plain greedy; ``bench_datasets``: the generators over NumPy's
+and SciPy's; ``bench_executors``: the dask nanny's malloc setting).  Peak memory of
+each reducer in a fresh process is scripts/bench_memory.py's, outside the suite.
 
 Grid: every registered reducer x (n, d) x data (gaussian, sparse) x format (dense,
 csr), with fixed seeds.  ``ATTNBENCH_BENCH_GRID`` picks the (n, d) axis: ``default``,

@@ -78,6 +78,27 @@ def test_grid_variable_selects_shapes(suite, monkeypatch):
         assert d >= 32 * n  # the paper's regime: d >> n
 
 
+def test_grid_axis_follows_the_grid_variable(suite, monkeypatch):
+    common = suite.common
+    benchmark = type("Benchmark", (), {"params": common.GridAxis(smoke=[1], default=[2, 3])})
+    monkeypatch.delenv(common.GRID_VARIABLE, raising=False)
+    assert (common.grid_name(), benchmark.params) == ("default", [[2, 3]])
+    monkeypatch.setenv(common.GRID_VARIABLE, "smoke")
+    assert (common.grid_name(), benchmark.params) == ("smoke", [[1]])
+    monkeypatch.setenv(common.GRID_VARIABLE, "huge")
+    with pytest.raises(ValueError, match=common.GRID_VARIABLE):
+        common.grid_name()
+
+
+def test_cpu_ratio_is_work_over_floor(suite):
+    def spin(k):  # CPU time proportional to k
+        return lambda: sum(range(k * 200_000))
+
+    ratio = suite.common.cpu_ratio(spin(4), spin(1), rounds=3)
+    assert 2.0 < ratio < 8.0
+    assert 1 / 8 < suite.common.cpu_ratio(spin(1), spin(4), rounds=3) < 1 / 2
+
+
 def test_every_benchmark_has_a_pinned_version(suite):
     classes = _benchmark_classes(suite)
     assert {m.split("_")[0] for methods in classes.values() for m in methods} >= {
@@ -157,13 +178,14 @@ def test_every_benchmark_runs_once_on_the_smoke_grid(suite, smoke_grid):
             ran.add(cls.__name__)
             for name, value in values.items():
                 if name.startswith("track_"):
-                    assert isinstance(value, float | int) and math.isfinite(value), (name, params)
+                    assert isinstance(value, float) and math.isfinite(value), (name, params)
                     assert value >= (0.0 if name == "track_m" else floor), (name, params)
             if "track_m" in values:
                 _check_known_values(get_reducer_class(params[0]), values, floor, params)
     assert ran == {cls.__name__ for cls in _benchmark_classes(suite)}
-    # The only combination that makes no sense: a Gaussian (dense) X stored as CSR.
-    assert {(p[2], p[3]) for _, p in skipped} == {("gaussian", "csr")}
+    # The only combination that makes no sense: a Gaussian (dense) X stored as CSR, on
+    # the (reducer, shape, data, format) grid.
+    assert {p[2:] for _, p in skipped} == {("gaussian", "csr")}
 
 
 def _check_known_values(reducer_class, values, floor, params):

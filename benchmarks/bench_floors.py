@@ -25,6 +25,11 @@ Floors (what no implementation of the method can skip):
   B X of the whitening map B = Lam^{-1/2} U^T with X: the work before the first barrier
   step.  The ratio is then the cost of the Q = ceil(b k) steps in units of that.
 
+The sparse sketches' output is a dense n x m Y, which at these sizes outweighs X on CSR
+(Y 4 MB, X's data and indices 0.5 MB at n = 256, m = 2048, d = 2^14, 1 %), so a read of X
+is a floor no kernel can approach there: ``SketchIOFloor`` tracks their time over a read
+of X plus a fresh write of Y (``np.ones((n, m))``, as the time rule prices it).
+
 End to end (``EndToEnd``): (reduce + attend) / direct, attend = the row softmax of YY^T
 and direct = A(X) from the exact Gram (``attnbench.linalg.gram`` and ``attention``), at
 a dense regime and a sparse one (``E2E_REGIMES``): above 1, reducing does not pay.
@@ -153,6 +158,33 @@ class CostFloor:
         return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, self.rounds)
 
     track_ratio_to_floor.unit = "floor"
+
+
+class SketchIOFloor:
+    """fit_transform's CPU time over a read of X plus a write of a fresh n x m Y."""
+
+    params = [["countsketch", "osnap"], LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
+    param_names = ["reducer", "layout"]  # noqa: RUF012 (asv reads class attributes)
+    version = suite_version(1)
+    timeout = 600
+
+    def setup(self, name, layout):
+        import numpy as np
+
+        n, d, m, density = FLOOR_SHAPES[grid_name()]
+        self._limits = blas_threads_limited()
+        self.X = random_input(n, d, density, layout)
+        self.reducer = fitted(name, self.X, m)
+        read = read_of(self.X)
+        self.floor = lambda: (read(), np.ones((n, m)))
+
+    def teardown(self, *params):
+        self._limits.restore_original_limits()
+
+    def track_ratio_to_read_and_write(self, name, layout):
+        return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, ROUNDS)
+
+    track_ratio_to_read_and_write.unit = "read + write"
 
 
 class EndToEnd:

@@ -73,8 +73,8 @@ class ModelFit:
 
 
 def model_stats(cells):
-    """n, d, nnz, sum_nnz_col_sq, m, nm (Y's entries, n·m) per cell: the dataset's
-    measured stats, else its spec."""
+    """n, d, nnz, sum_nnz_col_sq, m, nm (Y's entries, n·m) and updates (of Y, one per
+    nonzero of X) per cell: the dataset's measured stats, else its spec."""
 
     def column(name, fallback):
         if name in cells:
@@ -94,6 +94,7 @@ def model_stats(cells):
             "sum_nnz_col_sq": column("stats.sum_nnz_col_sq", None).astype(float),
             "m": column("m", None).astype(float),
             "nm": column("stats.nm", n * column("m", None).astype(float)).astype(float),
+            "updates": column("stats.updates", nnz).astype(float),
         },
         index=cells.index,
     )

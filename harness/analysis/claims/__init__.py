@@ -52,7 +52,7 @@ from attnbench.analysis.claims.stamp import rules_stamp, source_texts
 from attnbench.intervals import LEVEL, N_BOOT
 from attnbench.paper import DEFAULT_DELTA, DEFAULT_EPS, SATURATION
 
-RULES_VERSION = 6
+RULES_VERSION = 7
 TOP_DOUBLINGS = time.TOP_DOUBLINGS
 RULE_PARAMETERS = {
     **time.PARAMETERS,

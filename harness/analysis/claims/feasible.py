@@ -26,8 +26,8 @@ import numpy as np
 from attnbench.analysis.claims.core import SLOPE_SLACK
 from attnbench.numbers import number
 
-RATIO_DECADES = 12.0  # ratios b/a (and c/a) from 10^-12 to 10^12 ...
-RATIO_STEP = 0.25  # ... in quarter decades
+RATIO_DECADES = 12.0  # ratios b/a (c/a, e/a) from 10^-12 to 10^12 ...
+RATIO_STEP = 0.5  # ... in half decades
 
 
 def ratio_grid(terms):
@@ -67,16 +67,23 @@ class Search:
 
 
 def classify(slope, low, high, model, max_width):
-    """Positions (segments × candidates) as strings: above / below / consistent /
-    straddles (:func:`.core.position` and the time rule's ``consistent``)."""
+    """(above, below, consistent) per segment and candidate (segments × candidates, or
+    segments for one candidate's model slopes): :func:`.core.position` and the time
+    rule's ``consistent``."""
+    model = model if model.ndim == 2 else model[:, None]
     threshold = model + SLOPE_SLACK
     above = low[:, None] > threshold
     below = high[:, None] <= threshold
     consistent = ~above & ~below & (slope[:, None] <= threshold)
     consistent &= (high - low)[:, None] <= max_width
-    return above, below | consistent, np.select(
-        [above, below, consistent], ["above", "below", "consistent"], "straddles"
-    )
+    return above, below, consistent
+
+
+def positions(slope, low, high, model, max_width):
+    """One candidate's position on each segment, as text."""
+    above, below, consistent = (a[:, 0] for a in classify(slope, low, high, model, max_width))
+    labels = np.select([above, below, consistent], ["above", "below", "consistent"], "straddles")
+    return tuple(str(label) for label in labels)
 
 
 def search(terms, ends, measured, max_width):
@@ -102,8 +109,8 @@ def search(terms, ends, measured, max_width):
         averaging[i, low] -= 1.0 / (len(low) * span)
     model = averaging @ log_model  # segments × candidates
     slope, low, high = (np.asarray(v, float) for v in zip(*measured))
-    above, fine, positions = classify(slope, low, high, model, max_width)
-    witness = fine.all(axis=0)
+    above, below, consistent = classify(slope, low, high, model, max_width)
+    witness = (below | consistent).all(axis=0)
     worst = (low[:, None] - model - SLOPE_SLACK).max(axis=0)
     pool = np.flatnonzero(witness) if witness.any() else np.arange(weights.shape[0])
     pick = pool[np.argmin(worst[pool])]
@@ -115,6 +122,7 @@ def search(terms, ends, measured, max_width):
         verdict = "inconclusive"
     ratios = tuple(float(r) for r in weights[pick, 1:] / scale[1:] * scale[0])
     return Search(
-        verdict, names, ratios, model[:, pick], tuple(positions[:, pick]),
+        verdict, names, ratios, model[:, pick],
+        positions(slope, low, high, model[:, pick], max_width),
         weights.shape[0], float(worst[pick]),
     )  # fmt: skip

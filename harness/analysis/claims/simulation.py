@@ -13,8 +13,13 @@ log-uniform in CACHE and uniform in STEP); the law's nnz(X) is that priced count
 reducer that reads X pays what a read costs), and each cell stores its measured read
 (``read_median``, the median of its own noisy rounds).  Every law but m = 0's also
 writes its n x m Y (m = 4096, as the preset runs the sketches) at WRITE seconds per
-entry priced by the same hierarchy (8 bytes per entry), and each cell stores that
-write's measurement (``write_median``).  The time rule
+entry, priced by a hierarchy of its own (8 bytes per entry, the same cache, a step
+uniform in STEP_Y: the v6 run's fresh Y cost 4.4 times more per entry at 128 MB than at
+16 MB), and each cell stores that write's measurement (``write_median``).  A law is a
+function of (n, d, priced nnz(X), Σ nnz(X_i)², y), y the seconds per entry of that
+write: the laws "updates priced like Y" pay it once per nonzero and update of Y, as the
+v6 run's sketches did (v7's pricing, :func:`attnbench.analysis.claims.time.priced`).
+The time rule
 (:func:`attnbench.analysis.claims.time.time_part`) judges each store; the rate of
 ``fails`` over the stores is the power of a planted fault and the false-alarm rate of a
 correct law.  ``scripts/claims_simulation.py [PRESET] [STORES]`` prints the table (the
@@ -40,31 +45,39 @@ CACHE = (8e6, 64e6)  # bytes
 WRITE = 0.5e-9  # seconds per entry of Y written, in cache
 M = 4096.0  # Y's width in every law but m = 0's
 STEP = (1.0, 2.0)  # run v4 measured 1.6 (a read of X per value, 0.003 -> 0.01 at n = 1024)
-_LEVERAGE = lambda n, d, nnz, sq: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
+# run v6 measured 0.29, 0.63, 1.06, 1.26 ns per entry of a fresh Y of 16, 32, 64, 128 MB
+STEP_Y = (1.0, 4.0)
+_LEVERAGE = lambda n, d, nnz, sq, y: 36e-9 * nnz + 1e-10 * n**3 + 1e-3
 # name -> (claim key, reducer whose preset sweeps it takes, expected verdict, seconds)
 LAWS = {
     "leverage_fast": ("randomized", "leverage_fast", "holds", _LEVERAGE),
-    "countsketch": ("randomized", "countsketch", "holds", lambda n, d, nnz, sq: 3e-9 * nnz),
-    "zero (Thm 1)": ("randomized", "zero", "holds", lambda n, d, nnz, sq: 1e-9 * nnz),
+    "countsketch": ("randomized", "countsketch", "holds", lambda n, d, nnz, sq, y: 3e-9 * nnz),
+    "zero (Thm 1)": ("randomized", "zero", "holds", lambda n, d, nnz, sq, y: 1e-9 * nnz),
     # the planted fault of the tests' synthetic run (5 ns per token and nonzero), and
     # the size the real calibration_cost measured (28 s at n = 4096: 1.6 ns)
     "n·nnz fault": ("randomized", "calibration_cost", "fails",
-                    lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 5e-9 * n * nnz),
+                    lambda n, d, nnz, sq, y: _LEVERAGE(n, d, nnz, sq, y) + 5e-9 * n * nnz),
     "n·nnz fault, measured size": ("randomized", "calibration_cost", "fails",
-                                   lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 1.6e-9 * n * nnz),
+                                   lambda n, d, nnz, sq, y: _LEVERAGE(n, d, nnz, sq, y) + 1.6e-9 * n * nnz),
     "2× slope along nnz": ("randomized", "calibration_cost", "fails",
-                           lambda n, d, nnz, sq: _LEVERAGE(n, d, nnz, sq) + 36e-9 * nnz**2 / 1e6),
+                           lambda n, d, nnz, sq, y: _LEVERAGE(n, d, nnz, sq, y) + 36e-9 * nnz**2 / 1e6),
     # O(s·nnz(X)) with s = 4 nonzeros per column, as the preset runs it
-    "osnap": ("randomized", "osnap", "holds", lambda n, d, nnz, sq: 4e-9 * nnz),
+    "osnap": ("randomized", "osnap", "holds", lambda n, d, nnz, sq, y: 4e-9 * nnz),
+    # each nonzero's update of Y priced like an entry of Y: what the v6 run's sketches
+    # showed (2.8 ns per nonzero on a reused Y, 4.2-6 ns on a fresh one at n = 1024-2048)
+    "countsketch, updates priced like Y": ("randomized", "countsketch", "holds",
+                                           lambda n, d, nnz, sq, y: 2e-9 * nnz + 4 * nnz * y),
+    "osnap, updates priced like Y": ("randomized", "osnap", "holds",
+                                     lambda n, d, nnz, sq, y: 4e-9 * nnz + 8 * nnz * y),
     # a log factor the bound hides (s growing like log₂ n): Õ(nnz), on osnap's sweeps
     "nnz·log₂ n": ("randomized", "osnap", "holds",
-                   lambda n, d, nnz, sq: 1e-9 * nnz * np.log2(n)),
-    "svd": ("deterministic", "svd", "holds", lambda n, d, nnz, sq: 2e-9 * sq + 3e-11 * n**3),
+                   lambda n, d, nnz, sq, y: 1e-9 * nnz * np.log2(n)),
+    "svd": ("deterministic", "svd", "holds", lambda n, d, nnz, sq, y: 2e-9 * sq + 3e-11 * n**3),
     # the real svd's shape (quick run: Gram 1.6e-11·Σ nnz(X_i)², n×n eigh 5e-10·n³):
     # the eigh dominates along n, the Gram along d only for dense X
     "svd, measured shape": ("deterministic", "svd", "holds",
-                            lambda n, d, nnz, sq: 1.6e-11 * sq + 5e-10 * n**3),
-    "zero (Thm 2)": ("deterministic", "zero", "holds", lambda n, d, nnz, sq: 1e-9 * nnz),
+                            lambda n, d, nnz, sq, y: 1.6e-11 * sq + 5e-10 * n**3),
+    "zero (Thm 2)": ("deterministic", "zero", "holds", lambda n, d, nnz, sq, y: 1e-9 * nnz),
 }  # fmt: skip
 
 
@@ -110,6 +123,7 @@ def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic", m=M):
     sigma = rng.uniform(*NOISE)
     overhead = float(np.exp(rng.uniform(*np.log(OVERHEAD))))
     cache, step = float(np.exp(rng.uniform(*np.log(CACHE)))), rng.uniform(*STEP)
+    step_y = rng.uniform(*STEP_Y)
     draw = lambda seconds: seconds * np.exp(sigma * rng.standard_normal(rounds(seconds, protocol)))
     rows = []
     for experiment, points in sweeps:
@@ -117,8 +131,8 @@ def synthetic_store(sweeps, law, rng, protocol, reducer="synthetic", m=M):
             n, d, rho = float(p["n"]), float(p["d"]), float(p["density"])
             nnz, sq = n * d * rho, d * (n * rho) ** 2
             priced = price(nnz, 8.0 if rho >= 1 else 12.0, cache, step)
-            written = WRITE * price(n * m, 8.0, cache, step)
-            seconds = law(n, d, priced, sq) + written + overhead
+            written = WRITE * price(n * m, 8.0, cache, step_y)
+            seconds = law(n, d, priced, sq, written / (n * m) if m else 0.0) + written + overhead
             times = draw(seconds)
             rows.append({
                 "reducer": reducer, "experiment": experiment, "status": "ok", "m": m,

@@ -66,7 +66,7 @@ def test_time_rule_prices_nnz_by_the_read_of_x():
     # m = 0 reads X once: its time is a read of X.  Priced by the measured read it holds;
     # counted (a read taken as 1 ns per value, v4), the step past the cache is a slope of
     # 1.4 along the density that no a·nnz + b·n^ω follows.
-    cells = _time_cells(lambda n, nnz: _cache_step(n, nnz) + 1e-4, reducer="zero")
+    cells = _time_cells(lambda n, nnz: _cache_step(n, nnz) + 1e-4, reducer="zero").assign(m=0.0)
     cells["read_median"] = [_cache_step(n, nnz) for n, nnz in
                             zip(cells["dataset.n"], cells["stats.nnz"])]  # fmt: skip
     assert _verdict(cells, "time", reducer="zero")[0] == "holds"
@@ -93,6 +93,30 @@ def test_the_time_model_prices_x_by_its_read_and_y_by_its_write():
     np.testing.assert_allclose(out["stats.nm"], [3 * mu, nm.iloc[1], 12 * mu, 24 * mu], rtol=1e-12)
     terms = term_matrix(out, FITTED_MODELS["randomized"], 3.0)
     np.testing.assert_allclose(terms["n*m"], out["stats.nm"], rtol=1e-12)
+
+
+def test_theorem_1_prices_each_nonzero_as_an_update_of_y():
+    # Exact (v7): Theorem 1's model has a term for nnz(X) updates of Y, priced by
+    # nnz·write_median/(n·m) and scaled to nnz's units by the geometric mean of count /
+    # seconds; at m = 0 (no entry of Y) the term is 0.
+    from attnbench.analysis.claims.time import FITTED_MODELS, priced, update_seconds
+    from attnbench.analysis.fits import term_matrix
+
+    cells = _time_cells(LEVERAGE).iloc[:4].copy()
+    cells["read_median"] = [1.0, 2.0, 4.0, 8.0]
+    cells["write_median"] = [3.0, 5.0, 12.0, 24.0]
+    cells["m"] = [64.0, 0.0, 64.0, 128.0]
+    nnz, nm = cells["stats.nnz"], cells["dataset.n"] * cells["m"]
+    seconds = [nnz.iloc[0] * 3 / nm.iloc[0], 0.0, nnz.iloc[2] * 12 / nm.iloc[2],
+               nnz.iloc[3] * 24 / nm.iloc[3]]  # fmt: skip
+    np.testing.assert_allclose(update_seconds(cells), seconds, rtol=1e-12)
+    both = [0, 2, 3]
+    kappa = np.exp(np.mean(np.log(nnz.iloc[both] / np.take(seconds, both))))
+    out = priced(cells)
+    np.testing.assert_allclose(out["stats.updates"], np.multiply(seconds, kappa), rtol=1e-12)
+    terms = term_matrix(out, FITTED_MODELS["randomized"], 3.0)
+    np.testing.assert_allclose(terms["updates"], out["stats.updates"], rtol=1e-12)
+    assert "updates" not in term_matrix(out, FITTED_MODELS["deterministic"], 3.0)
 
 
 def test_time_rule_needs_a_read_of_x():
@@ -203,10 +227,10 @@ def test_the_stamp_hashes_the_parameters_and_the_rules_source():
     from attnbench.analysis.claims.stamp import SOURCES, rules_stamp, source_texts
 
     sources = source_texts()
-    # v6: and n·m by a write of Y; v5: nnz(X) priced by a read of X; v4: counted; v3:
-    # one NNLS fit per format
-    assert claims.RULES_VERSION == 6
-    assert claims.RULES_STAMP == rules_stamp(6, claims.RULE_PARAMETERS, sources)
+    # v7: Thm 1's nonzeros also update Y at its price; v6: n·m priced by a write of Y;
+    # v5: nnz(X) priced by a read of X; v4: counted; v3: one NNLS fit per format
+    assert claims.RULES_VERSION == 7
+    assert claims.RULES_STAMP == rules_stamp(7, claims.RULE_PARAMETERS, sources)
     assert {"attnbench.analysis.claims.time", "attnbench.paper",
             "attnbench.analysis.fits"} <= set(SOURCES)  # fmt: skip
     constants = {"slope_slack": claims.SLOPE_SLACK, "saturation": claims.SATURATION,

@@ -11,13 +11,14 @@ probability 1/span_b within span_b/2^32, below 1e-6 for m < 2^13).  So a kernel 
 only the features that X touches, and S is a function of (key, d, m, s) alone, the same
 for every layout and every block of X.
 Y = X S is a scatter-add, Y[i, c] += sign * X[i, j], which each kernel performs while
-reading X once in the order it is stored (rows of a C array, four at a time; rows of
+reading X once in the order it is stored (rows of a C array, eight at a time; rows of
 CSR; columns of an F array or CSC).  Dense kernels read codes from a table of d x s
 codes (O(s d), negligible next to n d); sparse kernels hash each stored entry: cost
 O(s nnz(X)), whatever d.  SciPy's ``X @ S`` converts X first (for C-ordered dense X, an
-implicit transposed copy) and costs 4-10 reads of X where these cost 1-1.5
-(``benchmarks/bench_floors.py``, ``CostFloor``: these over a read;
-``benchmarks/bench_speedups.py``, ``OverPeer``: countsketch over SciPy's).
+implicit transposed copy) and costs 4-10 reads of X; countsketch's kernels cost 2.0
+(C) and 2.3 (F) reads of X in cache (n = 256, d = 2^14, m = 2048) and 0.9 of one from
+memory (d = 2^16) (``benchmarks/bench_floors.py``: ``CostFloor``, and ``SketchIOFloor``
+with the write of Y; ``benchmarks/bench_speedups.py``, ``OverPeer``: over SciPy's).
 
 Every kernel adds the terms of each Y[i, c] in increasing feature order j, one rounding
 per term, so dense C, dense F, CSR, CSC and COO input give bitwise the same Y (a dense

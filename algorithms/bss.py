@@ -67,10 +67,11 @@ O(k^3) (an eigendecomposition and the shortlist ranking); FULL_SCORINGS rankings
 columns, 2 k n d each for dense X, n^2 k + 2 sum_i nnz(X_i)^2 for sparse X.  With
 r ~ k^(2/3) the steps and refreshes total O(b k^(3 + 1/3)): dense X costs
 O(d n^2 + b n^(10/3)), sparse X O(sum_i nnz(X_i)^2 + b n^(10/3)): the paper's terms.
-Measured once (one BLAS thread, CPU time, 2-core machine at load 3-5; ``Scale`` in
+Measured (one BLAS thread, CPU time, 2-core machine; ``Scale`` in
 ``benchmarks/bench_bss.py`` tracks the time at n over n/2 and over the floor):
-n = 1024, d = 2^16 dense, b = 4: 39-40 s (33 refreshes, 4 rankings; the
-eigendecompositions 9 s, the Woodbury steps 9 s, the rankings 7 s), local slope in n
+n = 1024, d = 2^16 dense, b = 4: 18.4 s with the other core busy, 39-40 s at load 3-5
+(33 refreshes, 4 rankings; at that load the eigendecompositions 9 s, the Woodbury steps
+9 s, the rankings 7 s), local slope in n
 2.2-2.4; n = 512, d = 2^20 sparse (density 2e-3): 7-8 s.  The paper (Deng, Mahadevan, Song 2023,
 Thm 2) states O~(min(sum_i nnz(X_i)^2, d n^(omega-1)) + n^(omega+1)): we are below its
 n^(omega+1) with omega = 3 (no BLAS multiplies fast, so not with omega = 2.373).

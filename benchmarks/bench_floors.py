@@ -19,7 +19,9 @@ Floors (what no implementation of the method can skip):
 - leverage_fast: its sketch stage (the OSNAP embedding X S, d x k with s nonzeros a row,
   its fitted sizes) plus its Johnson-Lindenstrauss product Omega^T X (r x n times n x d,
   Omega^T C-ordered: BLAS's fastest route for every layout, 2.3x faster than X^T Omega
-  on C-ordered X);
+  on C-ordered X) plus its output, the m sampled columns weighted (its fitted
+  ``selected_`` and ``weights_``: at the auto size m is close to d, so Y is about as
+  large as X; version 2 of this floor left it out);
 - svd: the Gram XX^T plus an n x n ``eigh``;
 - bss: the whitening (Gram plus n x n ``eigh``) and one full scoring, the k x d product
   B X of the whitening map B = Lam^{-1/2} U^T with X: the work before the first barrier
@@ -78,7 +80,7 @@ def floor_of(name, reducer, X):
     import scipy.fft
     import scipy.sparse as sp
 
-    from attnbench.algorithms._kernels import apply_sparse_embedding
+    from attnbench.algorithms._kernels import apply_sparse_embedding, weighted_columns
     from attnbench.algorithms.srht import ROW_BLOCK_BYTES
     from attnbench.linalg import gram
 
@@ -104,7 +106,12 @@ def floor_of(name, reducer, X):
     if name == "leverage_fast":
         k, s, r = reducer.sketch_components_, reducer.sketch_nnz_, reducer.jl_components_
         Omega_T = np.ascontiguousarray(rng.standard_normal((n, r)).T)
-        return lambda: (apply_sparse_embedding(X, 1, k, s), (Omega_T @ X))
+        selected, weights = reducer.selected_, reducer.weights_
+        return lambda: (
+            apply_sparse_embedding(X, 1, k, s),
+            Omega_T @ X,
+            weighted_columns(X, selected, weights),
+        )
     if name == "svd":
         return lambda: np.linalg.eigh(gram(X))
     if name == "bss":
@@ -140,7 +147,7 @@ class CostFloor:
 
     params = [FLOOR_REDUCERS, LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
     param_names = ["reducer", "layout"]  # noqa: RUF012 (asv reads class attributes)
-    version = suite_version(2)  # 2: the floors of sparse_sign, srht and leverage_fast
+    version = suite_version(3)  # 3: leverage_fast's floor writes its output
     timeout = 600
 
     def setup(self, name, layout):

@@ -142,12 +142,10 @@ def fitted(name, X, m):
     return reducer
 
 
-class CostFloor:
-    """fit_transform's CPU time over its floor, per reducer and layout of X."""
+class _OverFloor:
+    """fit_transform's CPU time over ``_floor``, on one X per reducer and layout."""
 
-    params = [FLOOR_REDUCERS, LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
     param_names = ["reducer", "layout"]  # noqa: RUF012 (asv reads class attributes)
-    version = suite_version(3)  # 3: leverage_fast's floor writes its output
     timeout = 600
 
     def setup(self, name, layout):
@@ -155,41 +153,44 @@ class CostFloor:
         self._limits = blas_threads_limited()
         self.X = random_input(n, d, density, layout)
         self.reducer = fitted(name, self.X, m)
-        self.floor = floor_of(name, self.reducer, self.X)
-        self.rounds = 1 if name == "bss" and grid_name() != "smoke" else ROUNDS
+        self.floor = self._floor(name, n, m)
 
     def teardown(self, *params):
         self._limits.restore_original_limits()
 
+    def _ratio(self, rounds=ROUNDS):
+        return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, rounds)
+
+
+class CostFloor(_OverFloor):
+    """fit_transform's CPU time over its floor, per reducer and layout of X."""
+
+    params = [FLOOR_REDUCERS, LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
+    version = suite_version(3)  # 3: leverage_fast's floor writes its output
+
+    def _floor(self, name, n, m):
+        return floor_of(name, self.reducer, self.X)
+
     def track_ratio_to_floor(self, name, layout):
-        return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, self.rounds)
+        return self._ratio(1 if name == "bss" and grid_name() != "smoke" else ROUNDS)
 
     track_ratio_to_floor.unit = "floor"
 
 
-class SketchIOFloor:
+class SketchIOFloor(_OverFloor):
     """fit_transform's CPU time over a read of X plus a write of a fresh n x m Y."""
 
     params = [["countsketch", "osnap"], LAYOUTS]  # noqa: RUF012 (asv reads class attributes)
-    param_names = ["reducer", "layout"]  # noqa: RUF012 (asv reads class attributes)
     version = suite_version(1)
-    timeout = 600
 
-    def setup(self, name, layout):
+    def _floor(self, name, n, m):
         import numpy as np
 
-        n, d, m, density = FLOOR_SHAPES[grid_name()]
-        self._limits = blas_threads_limited()
-        self.X = random_input(n, d, density, layout)
-        self.reducer = fitted(name, self.X, m)
         read = read_of(self.X)
-        self.floor = lambda: (read(), np.ones((n, m)))
-
-    def teardown(self, *params):
-        self._limits.restore_original_limits()
+        return lambda: (read(), np.ones((n, m)))
 
     def track_ratio_to_read_and_write(self, name, layout):
-        return cpu_ratio(lambda: self.reducer.fit_transform(self.X), self.floor, ROUNDS)
+        return self._ratio()
 
     track_ratio_to_read_and_write.unit = "read + write"
 

@@ -1,5 +1,6 @@
 """Compiled kernels that read X once, in any layout: sparse embeddings, the column norms
-of a thin product (leverage_fast), and weighted column gathers (sampling reducers).
+of a thin product (leverage_fast), and for the sampling reducers their draws' counts and
+weighted column gathers.
 
 A sparse embedding S (d x m) has s nonzeros +-1/sqrt(s) per row, one in each of s blocks
 of columns, block b holding columns [floor(b m/s), floor((b+1) m/s)) (m/s each when s
@@ -48,6 +49,7 @@ MAX_COLUMNS = 2**31  # span_b <= 2m < 2^32 keeps the multiply-shift within 64 bi
 Y_TILE_BYTES = 2**19  # rows of Y (CSR norms: columns of the product) that stay in L2
 COLUMN_BLOCK = 4096  # dense columns per BLAS product in column_norms_after
 ROWS = 8  # rows of C-ordered X per pass in _embed_rows: one 64-byte vector per nonzero
+CELLS_PER_POINT = 4  # guide cells per cdf point in draw_counts: most cells hold at most one
 
 
 @numba.njit(inline="always")
@@ -339,6 +341,42 @@ def column_norms_after(X, Omega):
         Z = Omega.T @ np.asarray(X[:, start : start + COLUMN_BLOCK], dtype=np.float64)
         out[start : start + COLUMN_BLOCK] = np.einsum("ij,ij->j", Z, Z)
     return out
+
+
+@_jit
+def _count_draws(cdf, u, cells, counts):
+    """counts[j] += 1 for each u_t, j = #{i : cdf_i <= u_t}, through a guide table of
+    ``cells`` equal cells of [0, 1) (Chen and Asau 1974): cell g = int(u G) holds the
+    points with int(cdf_i G) = g, and rounding is monotone, so points of earlier cells
+    are < u and points of later ones > u; only u's own cell is compared.  One
+    comparison, then a loop only in a cell with two or more points."""
+    d = cdf.size
+    guide = np.zeros(cells + 2, dtype=np.int64)  # guide[g] = #{i : int(cdf_i G) < g}
+    for i in range(d):
+        guide[int(cdf[i] * cells) + 1] += 1
+    for g in range(cells + 1):
+        guide[g + 1] += guide[g]
+    padded = np.empty(d + 1)
+    padded[:d] = cdf
+    padded[d] = np.inf
+    for t in range(u.size):
+        x = u[t]
+        g = int(x * cells)
+        j = guide[g]
+        j += padded[j] <= x
+        while j < guide[g + 1] and padded[j] <= x:
+            j += 1
+        counts[j] += 1
+
+
+def draw_counts(cdf, u):
+    """How many of the uniforms u in [0, 1) fall in each interval [cdf_{i-1}, cdf_i) of a
+    nondecreasing cdf (d entries, cdf_{-1} = 0, the last exactly 1): those of s inverse-cdf
+    draws, bitwise ``np.bincount(cdf.searchsorted(u, side="right"), minlength=d)``.
+    Cost O(d + s), u in any order, where searching sorted u costs O(s log s)."""
+    counts = np.zeros(cdf.size, dtype=np.intp)
+    _count_draws(cdf, u, CELLS_PER_POINT * cdf.size, counts)
+    return counts
 
 
 @_jit

@@ -47,7 +47,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from attnbench.algorithms._kernels import weighted_columns
+from attnbench.algorithms._kernels import draw_counts, weighted_columns
 from attnbench.validation import (
     Interval,
     Options,
@@ -239,7 +239,7 @@ class SamplingReducer(SizedReducer, ColumnSubsetReducer):
     Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``;
     ``distinct_draws``), merge repeats, and keep column i with weight w_i = sqrt(c_i / (s p_i))
     where c_i is its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
-    m = len(selected_) <= s.  Cost: computing p, plus O(d + s log s) for the draws.
+    m = len(selected_) <= s.  Cost: computing p, plus O(d + s) for the draws (O(d + s log s) when d > s).
     """
 
     def _fit(self, X, rng):
@@ -267,17 +267,18 @@ def distinct_draws(rng, p, s):
     multiplicities, bitwise ``np.unique(rng.choice(p.size, s, p=p), return_counts=True)``.
 
     The same s uniforms u (``rng.random(s)``) through the same cdf (draw = #{cdf_i <= u}),
-    but sorted first: then the counts are differences of #{u < cdf_i} (d searches in u,
-    when d <= s) or run lengths of the sorted draws, in O(d + s log s), where choice's s
-    binary searches in random order miss the cache (8x slower at d = 2^14, s = 1.5e5).
+    where choice's s binary searches in random order miss the cache (8x slower at
+    d = 2^14, s = 1.5e5).  When d <= s, a guide table counts the draws in O(d + s)
+    (``draw_counts``); otherwise the sorted u's draws are searched and their run lengths
+    taken, in O(s log s).
     """
     cdf = p.cumsum()
     cdf /= cdf[-1]
-    u = np.sort(rng.random(s))
     if p.size <= s:
-        counts = np.diff(u.searchsorted(cdf, side="left"), prepend=0)
+        counts = draw_counts(cdf, rng.random(s))
         selected = np.flatnonzero(counts)
         return selected, counts[selected]
+    u = np.sort(rng.random(s))
     draws = cdf.searchsorted(u, side="right")
     starts = np.flatnonzero(np.diff(draws, prepend=-1))
     return draws[starts], np.diff(starts, append=s)

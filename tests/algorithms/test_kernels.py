@@ -7,7 +7,7 @@ from scipy import stats
 
 from _matrices import layouts, one_blas_thread  # noqa: F401
 from attnbench.algorithms import get_reducer
-from attnbench.algorithms._kernels import apply_sparse_embedding
+from attnbench.algorithms._kernels import apply_sparse_embedding, draw_counts
 from attnbench.algorithms._normals import normal_rows
 from attnbench.algorithms._sparse_embedding import embedding_matrix
 from attnbench.algorithms.base import distinct_draws
@@ -186,10 +186,19 @@ def test_normal_rows_are_standard_normal():
     assert abs(tail - p3) < 5 * np.sqrt(p3 * (1 - p3) / N)
 
 
-@pytest.mark.parametrize(("d", "s"), [(40, 1000), (1000, 40), (300, 300), (1, 5), (9, 0)])
-def test_distinct_draws_are_those_of_rng_choice(d, s):
+def test_draw_counts_put_a_uniform_on_a_cdf_point_in_the_next_interval():
+    # Ties: u equal to cdf points (a draw is #{cdf_i <= u}), repeated points (p_i = 0).
+    cdf = np.array([0.125, 0.25, 0.25, 0.25, 0.5, 0.875, 0.875, 1.0])
+    u = np.concatenate([cdf[:-1], [0.0, 0.1, 0.3, 0.874999, 0.99], np.linspace(0, 1, 64)[:-1]])
+    want = np.bincount(cdf.searchsorted(u, side="right"), minlength=cdf.size)
+    np.testing.assert_array_equal(draw_counts(cdf, u), want)
+
+
+@pytest.mark.parametrize("power", [4, 40])  # 40: most of the mass on a few columns
+@pytest.mark.parametrize(("d", "s"), [(40, 1000), (1000, 40), (300, 300), (1, 5), (9, 0), (3000, 20000)])
+def test_distinct_draws_are_those_of_rng_choice(d, s, power):
     rng = np.random.default_rng(d + s)
-    p = rng.random(d) ** 4
+    p = rng.random(d) ** power
     p[1::3] = 0.0  # columns that are never drawn
     p /= p.sum()
     selected, counts = distinct_draws(np.random.default_rng(7), p, s)

@@ -16,9 +16,9 @@ reading X once in the order it is stored (rows of a C array, eight at a time; ro
 CSR; columns of an F array or CSC).  Dense kernels read codes from a table of d x s
 codes (O(s d), negligible next to n d); sparse kernels hash each stored entry: cost
 O(s nnz(X)), whatever d.  SciPy's ``X @ S`` converts X first (for C-ordered dense X, an
-implicit transposed copy) and costs 4-10 reads of X; countsketch's kernels cost 2.0
-(C) and 2.3 (F) reads of X in cache (n = 256, d = 2^14, m = 2048) and 0.9 of one from
-memory (d = 2^16) (``benchmarks/bench_floors.py``: ``CostFloor``, and ``SketchIOFloor``
+implicit transposed copy) and costs 4-10 reads of X; countsketch's kernels cost 1.9-2.1
+(C) and 2.4 (F) reads of X in cache (n = 256, d = 2^14, m = 2048) and 1.0 and 1.2 of one
+from memory (d = 2^16) (``benchmarks/bench_floors.py``: ``CostFloor``, and ``SketchIOFloor``
 with the write of Y; ``benchmarks/bench_speedups.py``, ``OverPeer``: over SciPy's).
 
 Every kernel adds the terms of each Y[i, c] in increasing feature order j, one rounding

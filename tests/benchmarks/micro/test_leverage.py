@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from attnbench.algorithms import get_reducer, list_reducers
+from attnbench.algorithms.base import distinct_draws
 from attnbench.algorithms.leverage_exact import exact_leverage_scores
 from attnbench.metrics import evaluate
 
@@ -37,3 +38,15 @@ def test_leverage_sampling_fit(benchmark, make_input, name, input_kind):
     # Sampling keeps distinct columns of X, rescaled: m <= min(draws, d).
     assert 0 < metrics["m"] <= D
     benchmark.extra_info.update(metrics)
+
+
+@pytest.mark.benchmark(group="draws")
+@pytest.mark.parametrize(("d", "s"), [(2**14, 150_000), (2**16, 20_000)])  # d <= s, d > s
+def test_distinct_draws(benchmark, d, s):
+    p = np.random.default_rng(1).random(d) ** 4
+    p /= p.sum()
+    selected, counts = benchmark(lambda: distinct_draws(np.random.default_rng(0), p, s))
+    # Bitwise the draws of rng.choice with the same generator state, repeats merged.
+    want = np.unique(np.random.default_rng(0).choice(d, size=s, p=p), return_counts=True)
+    np.testing.assert_array_equal(selected, want[0])
+    np.testing.assert_array_equal(counts, want[1])

@@ -349,22 +349,19 @@ def _count_draws(cdf, u, cells, counts):
     ``cells`` equal cells of [0, 1) (Chen and Asau 1974): cell g = int(u G) holds the
     points with int(cdf_i G) = g, and rounding is monotone, so points of earlier cells
     are < u and points of later ones > u; only u's own cell is compared.  One
-    comparison, then a loop only in a cell with two or more points."""
-    d = cdf.size
+    comparison, then a loop only in a cell with two or more points.  cdf_{d-1} = 1 > u
+    lies in the last cell, so guide[g] < d for every cell g that u can fall in."""
     guide = np.zeros(cells + 2, dtype=np.int64)  # guide[g] = #{i : int(cdf_i G) < g}
-    for i in range(d):
+    for i in range(cdf.size):
         guide[int(cdf[i] * cells) + 1] += 1
     for g in range(cells + 1):
         guide[g + 1] += guide[g]
-    padded = np.empty(d + 1)
-    padded[:d] = cdf
-    padded[d] = np.inf
     for t in range(u.size):
         x = u[t]
         g = int(x * cells)
         j = guide[g]
-        j += padded[j] <= x
-        while j < guide[g + 1] and padded[j] <= x:
+        j += cdf[j] <= x
+        while j < guide[g + 1] and cdf[j] <= x:
             j += 1
         counts[j] += 1
 
@@ -374,6 +371,8 @@ def draw_counts(cdf, u):
     nondecreasing cdf (d entries, cdf_{-1} = 0, the last exactly 1): those of s inverse-cdf
     draws, bitwise ``np.bincount(cdf.searchsorted(u, side="right"), minlength=d)``.
     Cost O(d + s), u in any order, where searching sorted u costs O(s log s)."""
+    if cdf.size == 0 or cdf[-1] != 1.0:
+        raise ValueError("draw_counts needs a cdf whose last entry is exactly 1.")
     counts = np.zeros(cdf.size, dtype=np.intp)
     _count_draws(cdf, u, CELLS_PER_POINT * cdf.size, counts)
     return counts

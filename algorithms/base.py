@@ -239,7 +239,8 @@ class SamplingReducer(SizedReducer, ColumnSubsetReducer):
     Draw s = n_components column indices i.i.d. with probabilities p (``probabilities_``;
     ``distinct_draws``), merge repeats, and keep column i with weight w_i = sqrt(c_i / (s p_i))
     where c_i is its number of draws.  Then E[YY^T] = XX^T and Y has no duplicate columns:
-    m = len(selected_) <= s.  Cost: computing p, plus O(d + s) for the draws (O(d + s log s) when d > s).
+    m = len(selected_) <= s.  Cost: computing p, plus O(d + s) for the draws
+    (O(d + s log s) when d > s).
     """
 
     def _fit(self, X, rng):
@@ -267,9 +268,9 @@ def distinct_draws(rng, p, s):
     multiplicities, bitwise ``np.unique(rng.choice(p.size, s, p=p), return_counts=True)``.
 
     The same s uniforms u (``rng.random(s)``) through the same cdf (draw = #{cdf_i <= u}),
-    where choice's s binary searches in random order miss the cache (8x slower at
-    d = 2^14, s = 1.5e5).  When d <= s, a guide table counts the draws in O(d + s)
-    (``draw_counts``); otherwise the sorted u's draws are searched and their run lengths
+    but not choice's s binary searches in random order, which miss the cache (8x slower
+    at d = 2^14, s = 1.5e5): when d <= s a guide table counts the draws in O(d + s)
+    (``draw_counts``); otherwise u is sorted, its draws searched and their run lengths
     taken, in O(s log s).
     """
     cdf = p.cumsum()

@@ -194,6 +194,12 @@ def test_draw_counts_put_a_uniform_on_a_cdf_point_in_the_next_interval():
     np.testing.assert_array_equal(draw_counts(cdf, u), want)
 
 
+@pytest.mark.parametrize("cdf", [np.array([0.5, 0.9]), np.array([0.5, np.nan]), np.empty(0)])
+def test_draw_counts_reject_a_cdf_that_does_not_end_at_one(cdf):
+    with pytest.raises(ValueError, match="last entry is exactly 1"):
+        draw_counts(cdf, np.array([0.95]))
+
+
 @pytest.mark.parametrize("power", [4, 40])  # 40: most of the mass on a few columns
 @pytest.mark.parametrize(("d", "s"), [(40, 1000), (1000, 40), (300, 300), (1, 5), (9, 0), (3000, 20000)])
 def test_distinct_draws_are_those_of_rng_choice(d, s, power):
